@@ -1,0 +1,115 @@
+"""``${...}`` substitution: environment variables, project vars and relative dates.
+
+Supported forms (``$${`` escapes a literal ``${``):
+- ``${VAR}`` and ``${env:VAR}``: an environment variable; a missing one is an error naming it.
+- ``${vars.name}`` (dotted for nested vars): a value from the project's ``vars:``.
+- ``${date:-7d}``, ``${date:+1h:%Y%m%d}``, ``${date:today}``: a date relative to now (UTC), units
+  m (minutes), h, d, w; the default format is ``%Y-%m-%d``.
+
+Values that came from the environment are registered as secrets when they land under a key
+that looks like a credential (password, token, ...), so stories and logs mask them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from typing import Any, Callable
+
+from odibi_core import secrets
+from odibi_core.config.yaml_source import KeyPath, SourceMap, render_key_path
+from odibi_core.errors import ConfigError
+
+_REF = re.compile(r"\$\$\{|\$\{([^{}]*)\}")
+_DATE = re.compile(r"^date:(?:(today|now)|([+-]?\d+)([mhdw]))(?::(.+))?$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+class Substitutor:
+    def __init__(self, variables: dict[str, Any], smap: SourceMap, environ: dict[str, str] | None = None,
+                 now: Callable[[], dt.datetime] | None = None) -> None:
+        self.vars = variables
+        self.smap = smap
+        self.environ = os.environ if environ is None else environ
+        self.now = now or (lambda: dt.datetime.now(dt.timezone.utc))
+
+    def apply(self, data: Any, path: KeyPath = ()) -> Any:
+        if isinstance(data, dict):
+            return {k: self.apply(v, path + (k,)) for k, v in data.items()}
+        if isinstance(data, list):
+            return [self.apply(v, path + (i,)) for i, v in enumerate(data)]
+        if isinstance(data, str) and "$" in data:
+            return self._string(data, path)
+        return data
+
+    def _string(self, text: str, path: KeyPath) -> Any:
+        whole = _REF.fullmatch(text)
+        if whole and whole.group(1) is not None:
+            return self._resolve(whole.group(1), path, typed=True)
+        from_env = []
+
+        def repl(m: re.Match) -> str:
+            if m.group(0) == "$${":
+                return "${"
+            value = self._resolve(m.group(1), path, typed=False)
+            if m.group(1).startswith("env:") or _ENV_NAME.match(m.group(1)):
+                from_env.append(value)
+            return str(value)
+
+        out = _REF.sub(repl, text)
+        if from_env and path and isinstance(path[-1], str) and secrets.is_secret_key(path[-1]):
+            for value in from_env:
+                secrets.register(value)
+            secrets.register(out)
+        return out
+
+    def _resolve(self, expr: str, path: KeyPath, typed: bool) -> Any:
+        expr = expr.strip()
+        if expr.startswith("vars."):
+            return self._var(expr[5:], path)
+        if expr.startswith("date:"):
+            return self._date(expr, path)
+        name = expr[4:] if expr.startswith("env:") else expr
+        if not _ENV_NAME.match(name):
+            self._fail(f"cannot understand '${{{expr}}}'", path,
+                       "use ${VAR}, ${env:VAR}, ${vars.name} or ${date:-7d[:fmt]}")
+        if name not in self.environ:
+            self._fail(f"environment variable '{name}' is not set", path, f"export {name}=... before running")
+        value = self.environ[name]
+        if path and isinstance(path[-1], str) and secrets.is_secret_key(path[-1]):
+            secrets.register(value)
+        return value
+
+    def _var(self, dotted: str, path: KeyPath) -> Any:
+        cur: Any = self.vars
+        for part in dotted.split("."):
+            if not isinstance(cur, dict) or part not in cur:
+                known = ", ".join(sorted(self.vars)) or "none defined"
+                self._fail(f"unknown variable 'vars.{dotted}'", path, f"known vars: {known}")
+            cur = cur[part]
+        return cur
+
+    def _date(self, expr: str, path: KeyPath) -> str:
+        m = _DATE.match(expr)
+        if not m:
+            self._fail(f"cannot understand '${{{expr}}}'", path, "examples: ${date:-7d}, ${date:today:%Y%m%d}")
+        word, amount, unit, fmt = m.groups()
+        when = self.now()
+        if amount is not None:
+            when = when + dt.timedelta(**{_UNITS[unit]: int(amount)})
+        fmt = fmt or ("%Y-%m-%dT%H:%M:%S" if word == "now" else "%Y-%m-%d")
+        return when.strftime(fmt)
+
+    def _fail(self, message: str, path: KeyPath, hint: str | None = None):
+        raise ConfigError(message, location=self.smap.nearest(path), key_path=render_key_path(path), hint=hint)
+
+
+def substitute(data: Any, smap: SourceMap, environ: dict[str, str] | None = None) -> Any:
+    """Resolve vars first (they may use env and dates themselves), then everything else."""
+    raw_vars = data.get("vars", {}) if isinstance(data, dict) else {}
+    if not isinstance(raw_vars, dict):
+        raw_vars = {}
+    resolved_vars = Substitutor({}, smap, environ).apply(raw_vars, ("vars",))
+    return Substitutor(resolved_vars, smap, environ).apply(data)

@@ -1,0 +1,145 @@
+"""YAML loading that remembers where every key and value came from.
+
+PyYAML's composer gives each node a start mark; we walk the node tree ourselves so that each
+key path (``("pipelines", 0, "nodes", 1, "read")``) maps to the file, line and column of its
+key. Errors are then located from the parser's marks, never guessed. Duplicate keys, which
+PyYAML would silently collapse, are an error here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from odibi_core.errors import ConfigError, Location
+
+KeyPath = tuple[Any, ...]
+
+
+class SourceMap:
+    """Key path -> Location, merged across imports and overlays (later files win)."""
+
+    def __init__(self) -> None:
+        self._locs: dict[KeyPath, Location] = {}
+
+    def set(self, path: KeyPath, loc: Location) -> None:
+        self._locs[path] = loc
+
+    def get(self, path: KeyPath) -> Location | None:
+        return self._locs.get(tuple(path))
+
+    def nearest(self, path: KeyPath) -> Location | None:
+        """Location of ``path`` or of its closest ancestor that has one."""
+        path = tuple(path)
+        while True:
+            loc = self._locs.get(path)
+            if loc is not None or not path:
+                return loc
+            path = path[:-1]
+
+    def update(self, other: SourceMap, prefix: KeyPath = ()) -> None:
+        for path, loc in other._locs.items():
+            self._locs[prefix + path] = loc
+
+    def drop_under(self, prefix: KeyPath) -> None:
+        n = len(prefix)
+        for path in [p for p in self._locs if p[:n] == prefix and len(p) > n]:
+            del self._locs[path]
+
+    def __len__(self) -> int:
+        return len(self._locs)
+
+
+def _loc(file: str, node: yaml.Node) -> Location:
+    return Location(file, node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class _Walker:
+    def __init__(self, file: str, loader: yaml.SafeLoader) -> None:
+        self.file = file
+        self.loader = loader
+        self.smap = SourceMap()
+
+    def walk(self, node: yaml.Node, path: KeyPath) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            self.loader.flatten_mapping(node)  # resolves YAML merge keys (<<)
+            out: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                key = self.loader.construct_object(key_node, deep=True)
+                if not isinstance(key, (str, int, float, bool)) and key is not None:
+                    raise ConfigError(
+                        "mapping keys must be plain scalars", location=_loc(self.file, key_node),
+                        key_path=_render(path),
+                    )
+                if key in out:
+                    raise ConfigError(
+                        f"duplicate key '{key}'", location=_loc(self.file, key_node),
+                        key_path=_render(path + (key,)),
+                        hint=f"first defined at line {self.smap.get(path + (key,)).line}",
+                    )
+                self.smap.set(path + (key,), _loc(self.file, key_node))
+                out[key] = self.walk(value_node, path + (key,))
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            items = []
+            for i, item in enumerate(node.value):
+                self.smap.set(path + (i,), _loc(self.file, item))
+                items.append(self.walk(item, path + (i,)))
+            return items
+        return self.loader.construct_object(node, deep=True)
+
+
+def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
+    """Parse one YAML document; syntax errors become located :class:`ConfigError`."""
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return None, SourceMap()
+        walker = _Walker(file, loader)
+        walker.smap.set((), Location(file, root.start_mark.line + 1, root.start_mark.column + 1))
+        data = walker.walk(root, ())
+        return data, walker.smap
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1, 1)
+        problem = exc.problem or "invalid YAML"
+        context = f" {exc.context}" if exc.context else ""
+        raise ConfigError(f"YAML syntax error: {problem}{context}", location=loc) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"YAML error: {exc}", location=Location(file, 1, 1)) from None
+    finally:
+        loader.dispose()
+
+
+def load_yaml_file(path: Path) -> tuple[Any, SourceMap]:
+    """Read and parse a YAML file; a missing or unreadable file is a ConfigError."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"file not found: {path}") from None
+    except IsADirectoryError:
+        raise ConfigError(f"expected a YAML file but found a directory: {path}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"file is not UTF-8 text ({exc.reason} at byte {exc.start})",
+                          location=Location(str(path), 1, 1)) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    return parse_yaml(text, str(path))
+
+
+def _render(path: KeyPath) -> str:
+    return render_key_path(path)
+
+
+def render_key_path(path: KeyPath) -> str:
+    """``("pipelines", 0, "nodes", 2, "read")`` -> ``pipelines[0].nodes[2].read``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "<root>"

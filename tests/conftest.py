@@ -1,0 +1,18 @@
+"""Shared fixtures. Heavy services (PostgreSQL, HTTP API, later Spark and Streamlit) start once per run."""
+
+import pytest
+
+from odibi_core import secrets
+
+pytest_plugins = [
+    "tests.fixtures.postgres",
+    "tests.fixtures.http_api",
+]
+
+
+@pytest.fixture(autouse=True)
+def _forget_secrets():
+    """Each test starts with no registered secrets, so masking tests cannot pass by accident."""
+    secrets.clear()
+    yield
+    secrets.clear()
