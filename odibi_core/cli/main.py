@@ -1,0 +1,68 @@
+"""The ``odibi`` command. Thin: every command opens a Session and prints what it returns.
+
+User errors (OdibiError) print one paragraph to stderr and exit 2, without a traceback unless
+``--debug`` is given. Anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from odibi_core.cli import history_cmd, init_cmd, run_cmd, validate_cmd
+from odibi_core.cli.console import err_console
+from odibi_core.errors import OdibiError
+
+app = typer.Typer(
+    name="odibi",
+    help="Declarative YAML data pipelines on pandas and Spark.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+run_cmd.register(app)
+validate_cmd.register(app)
+history_cmd.register(app)
+init_cmd.register(app)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv or os.environ.get("ODIBI_DEBUG") == "1"
+    argv = [a for a in argv if a != "--debug"]
+    try:
+        app(args=argv, prog_name="odibi", standalone_mode=False)
+        return 0
+    except OdibiError as exc:
+        if debug:
+            raise
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        return exc.exit_code
+    except SystemExit as exc:  # typer.Exit / click usage errors
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except typer.Exit as exc:
+        return exc.exit_code
+    except Exception as exc:  # click exceptions (usage errors) carry their own exit codes
+        import click
+
+        if isinstance(exc, click.exceptions.Exit):
+            return exc.exit_code
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            return exc.exit_code
+        if isinstance(exc, click.exceptions.Abort):
+            err_console.print("aborted")
+            return 130
+        raise
+
+
+def entrypoint() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entrypoint()

@@ -1,0 +1,178 @@
+"""The node graph: edges from ``depends_on`` and cross-pipeline ``inputs``, cycles, levels.
+
+Node names are unique in a project (the config checks that), so the graph is keyed by name.
+Execution order is by topological *levels*: every node of a level depends only on nodes of
+earlier levels, so a level's nodes can run in parallel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from odibi_core.config.models import NodeConfig, PipelineConfig
+from odibi_core.config.models.node import INPUT_REF_RE
+from odibi_core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from odibi_core.config.loader import LoadedProject
+
+
+@dataclass
+class GraphNode:
+    name: str
+    pipeline: str
+    config: NodeConfig
+    layer: str | None
+    upstream: list[str] = field(default_factory=list)  # names, in declaration order
+    downstream: list[str] = field(default_factory=list)
+    input_aliases: dict[str, str] = field(default_factory=dict)  # alias -> upstream node name
+
+
+class Graph:
+    def __init__(self, nodes: dict[str, GraphNode]) -> None:
+        self.nodes = nodes
+
+    @classmethod
+    def build(cls, loaded: LoadedProject) -> Graph:
+        nodes: dict[str, GraphNode] = {}
+        pipes: dict[str, PipelineConfig] = {}
+        for pipe in loaded.config.pipelines:
+            pipes[pipe.pipeline] = pipe
+            for node in pipe.nodes:
+                nodes[node.name] = GraphNode(node.name, pipe.pipeline, node, pipe.layer)
+        for gn in nodes.values():
+            for dep in gn.config.depends_on:
+                gn.upstream.append(dep)
+            for alias, ref in gn.config.inputs.items():
+                if isinstance(ref, str):
+                    upstream = INPUT_REF_RE.match(ref).group(2)
+                    gn.input_aliases[alias] = upstream
+                    if upstream not in gn.upstream:
+                        gn.upstream.append(upstream)
+            for up in gn.upstream:
+                nodes[up].downstream.append(gn.name)
+        graph = cls(nodes)
+        cycle = graph.find_cycle()
+        if cycle:
+            first = cycle[0]
+            pi, ni = _index(loaded, first)
+            dep_key = "depends_on" if cycle[1] in nodes[first].config.depends_on else "inputs"
+            raise ConfigError(
+                "dependency cycle: " + " -> ".join(cycle),
+                location=loaded.location("pipelines", pi, "nodes", ni, dep_key),
+                key_path=f"pipelines[{pi}].nodes[{ni}].{dep_key}",
+                hint="a node cannot depend on its own output, directly or through others",
+            )
+        return graph
+
+    def find_cycle(self) -> list[str] | None:
+        """A cycle as [a, b, ..., a] following downstream edges, or None."""
+        white, grey, black = 0, 1, 2
+        color = {n: white for n in self.nodes}
+        stack: list[str] = []
+        for start in self.nodes:
+            if color[start] != white:
+                continue
+            iters = [(start, iter(self.nodes[start].upstream))]
+            color[start] = grey
+            stack = [start]
+            while iters:
+                name, it = iters[-1]
+                nxt = next(it, None)
+                if nxt is None:
+                    color[name] = black
+                    iters.pop()
+                    stack.pop()
+                elif color[nxt] == grey:
+                    cyc = stack[stack.index(nxt):] + [nxt]
+                    return list(reversed(cyc))  # in data-flow order: upstream -> downstream
+                elif color[nxt] == white:
+                    color[nxt] = grey
+                    stack.append(nxt)
+                    iters.append((nxt, iter(self.nodes[nxt].upstream)))
+        return None
+
+    def levels(self, names: set[str] | None = None) -> list[list[str]]:
+        """Topological levels of ``names`` (default all); edges from outside the set are ignored."""
+        names = set(self.nodes) if names is None else set(names)
+        order = {n: i for i, n in enumerate(self.nodes)}  # file order keeps output stable
+        indeg = {n: sum(1 for u in self.nodes[n].upstream if u in names) for n in names}
+        level = sorted((n for n, d in indeg.items() if d == 0), key=order.get)
+        out = []
+        while level:
+            out.append(level)
+            nxt = []
+            for n in level:
+                for d in self.nodes[n].downstream:
+                    if d in names:
+                        indeg[d] -= 1
+                        if indeg[d] == 0:
+                            nxt.append(d)
+            level = sorted(nxt, key=order.get)
+        return out
+
+    def ancestors(self, name: str) -> set[str]:
+        seen: set[str] = set()
+        todo = list(self.nodes[name].upstream)
+        while todo:
+            n = todo.pop()
+            if n not in seen:
+                seen.add(n)
+                todo.extend(self.nodes[n].upstream)
+        return seen
+
+    def descendants(self, name: str) -> set[str]:
+        seen: set[str] = set()
+        todo = list(self.nodes[name].downstream)
+        while todo:
+            n = todo.pop()
+            if n not in seen:
+                seen.add(n)
+                todo.extend(self.nodes[n].downstream)
+        return seen
+
+    def edges(self) -> list[tuple[str, str]]:
+        return [(u, n.name) for n in self.nodes.values() for u in n.upstream]
+
+    def select(self, *, pipelines=None, nodes=None, tags=None, with_upstream: bool = False) -> list[str]:
+        """Names chosen by pipeline / node / tag (intersection of what is given), in file order.
+
+        Unknown names are an error with a suggestion, so a typo never runs nothing silently.
+        """
+        from odibi_core.config.models.base import suggest
+
+        chosen = list(self.nodes)
+        if pipelines:
+            known = {n.pipeline for n in self.nodes.values()}
+            for p in pipelines:
+                if p not in known:
+                    close = suggest(p, known)
+                    raise ConfigError(f"unknown pipeline '{p}'",
+                                      hint=f"did you mean '{close}'?" if close else f"pipelines: {', '.join(sorted(known))}")
+            chosen = [n for n in chosen if self.nodes[n].pipeline in pipelines]
+        if nodes:
+            for n in nodes:
+                if n not in self.nodes:
+                    close = suggest(n, self.nodes)
+                    raise ConfigError(f"unknown node '{n}'", hint=f"did you mean '{close}'?" if close else None)
+            chosen = [n for n in chosen if n in nodes]
+        if tags:
+            known_tags = {t for n in self.nodes.values() for t in n.config.tags}
+            for t in tags:
+                if t not in known_tags:
+                    raise ConfigError(f"no node has tag '{t}'",
+                                      hint=f"tags in use: {', '.join(sorted(known_tags)) or 'none'}")
+            chosen = [n for n in chosen if set(tags) & set(self.nodes[n].config.tags)]
+        if with_upstream:
+            extra = set().union(*(self.ancestors(n) for n in chosen)) if chosen else set()
+            chosen = [n for n in self.nodes if n in set(chosen) | extra]
+        return chosen
+
+
+def _index(loaded: LoadedProject, name: str) -> tuple[int, int]:
+    for pi, pipe in enumerate(loaded.config.pipelines):
+        for ni, node in enumerate(pipe.nodes):
+            if node.name == name:
+                return pi, ni
+    return 0, 0

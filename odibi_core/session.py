@@ -1,0 +1,145 @@
+"""A session ties one loaded project to its connections, engine, catalog and story folder.
+
+The CLI and the Studio both go through this class, so a run from either place behaves the
+same: validate, run, write the story, record the catalog, apply story retention.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+from odibi_core.catalog import RunCatalog
+from odibi_core.config.loader import LoadedProject, load_project
+from odibi_core.connections.base import FileConnection
+from odibi_core.connections.registry import create_connection
+from odibi_core.engines.registry import engine_class
+from odibi_core.errors import ConfigError, OdibiError
+from odibi_core.graph import Graph
+from odibi_core.runner.plan import check_plan
+from odibi_core.runner.results import RunResult
+from odibi_core.runner.runner import Event, RunOptions, Runner
+from odibi_core.runner.user_code import load_user_transforms
+from odibi_core.story import apply_retention, write_story
+
+log = logging.getLogger("odibi")
+
+
+class Session:
+    def __init__(self, config_path: str | os.PathLike, env: str | None = None,
+                 environ: dict[str, str] | None = None) -> None:
+        self.loaded: LoadedProject = load_project(config_path, env=env, environ=environ)
+        load_user_transforms(self.loaded.root)
+        self.graph = Graph.build(self.loaded)
+        self.warnings = check_plan(self.loaded)
+        self._connections: dict[str, Any] | None = None
+        self._engine = None
+        self._catalog: RunCatalog | None = None
+
+    # --- lazily built resources --------------------------------------------------------------
+    @property
+    def config(self):
+        return self.loaded.config
+
+    @property
+    def connections(self) -> dict[str, Any]:
+        if self._connections is None:
+            self._connections = {name: create_connection(name, cfg, self.loaded.root)
+                                 for name, cfg in self.config.connections.items()}
+        return self._connections
+
+    @property
+    def engine(self):
+        if self._engine is None:
+            cls = engine_class(self.config.engine)
+            self._engine = cls(self.connections, self.loaded.root, self.config.performance)
+        return self._engine
+
+    def _local_dir(self, connection: str, path: str, what: str) -> Path:
+        conn = self.connections[connection]
+        if not isinstance(conn, FileConnection) or not conn.is_local:
+            key = "story.connection" if what == "stories" else "system.connection"
+            raise self.loaded.error(f"{what} need a local connection; '{connection}' is {conn.config.type}",
+                                    *key.split("."))
+        return Path(conn.resolve(path))
+
+    @property
+    def system_dir(self) -> Path:
+        return self._local_dir(self.config.system.connection, self.config.system.path, "run history")
+
+    @property
+    def story_dir(self) -> Path:
+        return self._local_dir(self.config.story.connection, self.config.story.path, "stories")
+
+    @property
+    def catalog(self) -> RunCatalog:
+        if self._catalog is None:
+            self._catalog = RunCatalog(self.system_dir)
+        return self._catalog
+
+    # --- actions -----------------------------------------------------------------------------
+    def run(self, opts: RunOptions | None = None, on_event: Callable[[Event], None] | None = None) -> list[RunResult]:
+        opts = opts or RunOptions()
+        if opts.workers is None and self.config.performance.workers:
+            opts.workers = self.config.performance.workers
+        catalog = None if opts.dry_run else self.catalog
+        story_cfg = self.config.story
+
+        def handle(event: Event) -> None:
+            if catalog is not None:
+                try:
+                    if event["type"] == "run_started":
+                        catalog.record_run_start(event["run"])
+                    elif event["type"] in ("node_started", "node_finished"):
+                        catalog.record_node(event["run_id"], event["node"])
+                except Exception as exc:  # noqa: BLE001 - progress is best effort; the final record is not
+                    log.warning("could not record live progress: %s", exc)
+            if on_event:
+                on_event(event)
+
+        runner = Runner(self.loaded, self.engine, self.graph, on_event=handle, history=self._row_history)
+        results = runner.run(opts)
+        if opts.dry_run:
+            return results
+        for result in results:
+            result.warnings = self.warnings_for(result) + result.warnings
+            if story_cfg.enabled:
+                try:
+                    json_path, html_path = write_story(result, self.story_dir / "", max_sample_rows=story_cfg.max_sample_rows)
+                    result.story_json, result.story_html = str(json_path), str(html_path)
+                    apply_retention(self.story_dir, result.pipeline, retention_days=story_cfg.retention_days,
+                                    retention_count=story_cfg.retention_count)
+                except OSError as exc:
+                    result.warnings.append(f"story could not be written: {exc}")
+            catalog.record_run(result)
+        return results
+
+    def warnings_for(self, result: RunResult) -> list[str]:
+        names = {n.name for n in result.nodes}
+        return [w for w in self.warnings if any(f"'{n}'" in w for n in names)]
+
+    def _row_history(self, node: str) -> list[int]:
+        try:
+            rows = self.catalog.node_history(node, limit=30)
+        except Exception:  # noqa: BLE001 - no history is a valid state
+            return []
+        return [r["rows_out"] for r in rows if r.get("status") in ("success", "warning") and r.get("rows_out") is not None]
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.close()
+        for conn in (self._connections or {}).values():
+            conn.close()
+
+
+def open_session(config_path: str | os.PathLike | None, env: str | None = None) -> Session:
+    """Open the project at ``config_path`` (a file or folder; default: ./odibi.yaml)."""
+    path = Path(config_path) if config_path else Path.cwd()
+    if not path.exists():
+        raise ConfigError(f"project file not found: {path}")
+    return Session(path, env=env)
+
+
+__all__ = ["OdibiError", "RunOptions", "Session", "open_session"]

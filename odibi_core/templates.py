@@ -1,0 +1,78 @@
+"""Project templates (the top-level ``templates/`` folder): list them and copy one into place.
+
+A template is a folder with ``template.yaml`` (name, description) and a project that validates
+and runs as it is. ``{{project_name}}`` in text files becomes the new project's name.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from odibi_core.errors import OdibiError
+
+_TEXT_SUFFIXES = {".yaml", ".yml", ".md", ".py", ".sql", ".json", ".txt", ".toml"}
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+
+@dataclass
+class Template:
+    name: str
+    description: str
+    path: Path
+
+
+def templates_root() -> Path:
+    env = os.environ.get("ODIBI_TEMPLATES")
+    root = Path(env) if env else Path(__file__).resolve().parent.parent / "templates"
+    if not root.is_dir():
+        raise OdibiError(f"templates folder not found at {root}; set ODIBI_TEMPLATES to its location")
+    return root
+
+
+def list_templates() -> list[Template]:
+    out = []
+    for folder in sorted(templates_root().iterdir()):
+        meta = folder / "template.yaml"
+        if meta.is_file():
+            info = yaml.safe_load(meta.read_text(encoding="utf-8")) or {}
+            out.append(Template(info.get("name", folder.name), info.get("description", ""), folder))
+    return out
+
+
+def create_project(dest: str | os.PathLike, template: str, *, force: bool = False) -> Path:
+    """Copy ``template`` to ``dest``; refuses to overwrite a non-empty folder unless ``force``."""
+    templates = {t.name: t for t in list_templates()}
+    if template not in templates:
+        from difflib import get_close_matches
+
+        close = get_close_matches(template, templates, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"available: {', '.join(sorted(templates))}"
+        raise OdibiError(f"unknown template '{template}' ({hint})")
+    dest_path = Path(dest).resolve()
+    name = dest_path.name
+    if not _NAME.match(name):
+        raise OdibiError(f"project name '{name}' must start with a letter or _ and use letters, digits, _ or -")
+    if dest_path.exists() and any(dest_path.iterdir()) and not force:
+        raise OdibiError(f"folder {dest_path} exists and is not empty; choose another name or pass --force")
+    src = templates[template].path
+    tmp = dest_path.with_name(f".{name}.tmp-init")
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(src, tmp, ignore=shutil.ignore_patterns("template.yaml", "__pycache__", "lake", ".*"))
+    project_name = name.replace("-", "_")
+    for path in tmp.rglob("*"):
+        if path.is_file() and path.suffix in _TEXT_SUFFIXES:
+            text = path.read_text(encoding="utf-8")
+            if "{{project_name}}" in text:
+                path.write_text(text.replace("{{project_name}}", project_name), encoding="utf-8")
+    if dest_path.exists():
+        shutil.copytree(tmp, dest_path, dirs_exist_ok=True)
+        shutil.rmtree(tmp)
+    else:
+        tmp.rename(dest_path)
+    return dest_path
