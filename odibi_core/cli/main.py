@@ -10,6 +10,7 @@ import os
 import sys
 
 import typer
+from rich.markup import escape
 
 from odibi_core.cli import history_cmd, init_cmd, run_cmd, validate_cmd
 from odibi_core.cli.console import err_console
@@ -31,33 +32,20 @@ init_cmd.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (usage errors exit 2 through click, as do OdibiErrors)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv or os.environ.get("ODIBI_DEBUG") == "1"
     argv = [a for a in argv if a != "--debug"]
     try:
-        app(args=argv, prog_name="odibi", standalone_mode=False)
-        return 0
+        app(args=argv, prog_name="odibi", standalone_mode=True)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except OdibiError as exc:
         if debug:
             raise
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         return exc.exit_code
-    except SystemExit as exc:  # typer.Exit / click usage errors
-        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    except typer.Exit as exc:
-        return exc.exit_code
-    except Exception as exc:  # click exceptions (usage errors) carry their own exit codes
-        import click
-
-        if isinstance(exc, click.exceptions.Exit):
-            return exc.exit_code
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return exc.exit_code
-        if isinstance(exc, click.exceptions.Abort):
-            err_console.print("aborted")
-            return 130
-        raise
+    return 0
 
 
 def entrypoint() -> None:

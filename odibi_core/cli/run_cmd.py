@@ -9,6 +9,7 @@ from typing import Optional
 
 import typer
 from rich.live import Live
+from rich.markup import escape
 from rich.table import Table
 
 from odibi_core.cli.console import console, err_console, styled
@@ -33,7 +34,7 @@ def register(app: typer.Typer) -> None:
 
         session = open_session(config, env)
         for w in session.warnings:
-            err_console.print(f"[yellow]warning:[/] {w}")
+            err_console.print(f"[yellow]warning:[/] {escape(w)}")
         opts = RunOptions(pipelines=pipeline, nodes=node, tags=tag, with_upstream=upstream, workers=workers,
                           dry_run=dry_run)
         if dry_run:
@@ -101,7 +102,7 @@ class _Progress:
             elif event["type"] == "node_finished":
                 rows = "-" if nr.rows_out is None else f"{nr.rows_out:,}"
                 err_console.print(f"  {styled(nr.status)} {nr.pipeline}.{nr.name}  rows={rows}  {nr.duration_s:.2f}s"
-                                  + (f"  [red]{nr.error}[/]" if nr.error else ""))
+                                  + (f"  [red]{escape(nr.error)}[/]" if nr.error else ""))
 
     def _table(self) -> Table:
         table = Table(box=None, pad_edge=False)
@@ -127,12 +128,12 @@ def _print_summary(results) -> None:
             if n.suggestion:
                 note += f" Hint: {n.suggestion}"
             table.add_row(n.name, styled(n.status), _num(n.rows_in), _num(n.rows_out), _num(n.rows_written),
-                          f"{n.duration_s:.2f}s", note[:300])
+                          f"{n.duration_s:.2f}s", escape(note[:300]))
         console.print(table)
         if run.story_html:
             console.print(f"story: {run.story_html}")
         for w in run.warnings:
-            err_console.print(f"[yellow]warning:[/] {w}")
+            err_console.print(f"[yellow]warning:[/] {escape(w)}")
 
 
 def _num(v) -> str:

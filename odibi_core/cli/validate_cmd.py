@@ -6,6 +6,7 @@ import json
 from typing import Optional
 
 import typer
+from rich.markup import escape
 
 from odibi_core.cli.console import console, err_console
 
@@ -23,7 +24,7 @@ def register(app: typer.Typer) -> None:
         cfg = session.config
         n_nodes = sum(len(p.nodes) for p in cfg.pipelines)
         for w in session.warnings:
-            err_console.print(f"[yellow]warning:[/] {w}")
+            err_console.print(f"[yellow]warning:[/] {escape(w)}")
         levels = session.graph.levels()
         console.print(f"[green]OK[/] {session.loaded.file.name}: project '{cfg.project}', "
                       f"{len(cfg.pipelines)} pipeline(s), {n_nodes} node(s), {len(levels)} level(s), "

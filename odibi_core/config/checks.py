@@ -124,13 +124,17 @@ def _check_io(block, path, check_conn, err, reading: bool) -> None:
         err("cannot tell the format from the path; add 'format:'", path + ("path",),
             "one of csv, parquet, json, jsonl, delta, sql, api")
         return
+    if reading and getattr(block, "time_travel", None) and fmt != "delta":
+        err(f"time_travel works only with format: delta (this read is {fmt})", path + ("time_travel",))
     if fmt in FILE_FORMATS and conn.type not in FILE_CONNECTIONS:
         err(f"format '{fmt}' needs a file connection (local, azure_blob), but '{block.connection}' is {conn.type}",
-            path + ("format",))
+            path + ("format",), "use a file connection, or drop 'format:' to use the connection's own")
     elif fmt == "sql" and conn.type not in SQL_CONNECTIONS:
-        err(f"format 'sql' needs a SQL connection, but '{block.connection}' is {conn.type}", path + ("format",))
+        err(f"format 'sql' needs a SQL connection, but '{block.connection}' is {conn.type}", path + ("format",),
+            "use a database connection (sqlite, postgres, sql_server, ...), or a file format such as csv")
     elif fmt == "api" and conn.type != "http":
-        err(f"format 'api' needs an http connection, but '{block.connection}' is {conn.type}", path + ("format",))
+        err(f"format 'api' needs an http connection, but '{block.connection}' is {conn.type}", path + ("format",),
+            "use a connection of type http")
     if fmt in FILE_FORMATS and not getattr(block, "path", None):
         err(f"format '{fmt}' reads and writes by 'path', not 'table' or 'query'", path)
     if fmt == "sql" and getattr(block, "path", None):

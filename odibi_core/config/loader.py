@@ -20,7 +20,7 @@ from odibi_core.config.models import ProjectConfig
 from odibi_core.config.models.base import suggest
 from odibi_core.config.substitution import substitute
 from odibi_core.config.yaml_source import SourceMap, load_yaml_file, render_key_path
-from odibi_core.errors import ConfigError
+from odibi_core.errors import ConfigError, Location
 
 ENV_VAR = "ODIBI_ENV"
 
@@ -57,7 +57,7 @@ def _read_mapping(path: Path) -> tuple[dict, SourceMap]:
     data, smap = load_yaml_file(path)
     if data is None:
         raise ConfigError("the file is empty; a project needs at least 'project', 'connections' and 'pipelines'",
-                          location=smap.get(()) or None, key_path=None)
+                          location=Location(str(path), 1, 1))
     if not isinstance(data, dict):
         loc = smap.get(())
         raise ConfigError(f"the top level must be a mapping of keys, not a {type(data).__name__}", location=loc)
@@ -66,9 +66,6 @@ def _read_mapping(path: Path) -> tuple[dict, SourceMap]:
 
 def _with_imports(path: Path, stack: tuple[Path, ...] = ()) -> tuple[dict, SourceMap]:
     path = path.resolve()
-    if path in stack:
-        chain = " -> ".join(p.name for p in stack + (path,))
-        raise ConfigError(f"import cycle: {chain}")
     data, smap = _read_mapping(path)
     imports = data.get("imports") or []
     if not isinstance(imports, list) or not all(isinstance(i, str) for i in imports):
@@ -78,11 +75,16 @@ def _with_imports(path: Path, stack: tuple[Path, ...] = ()) -> tuple[dict, Sourc
         return data, smap
     merged: dict = {}
     merged_map = SourceMap()
+    merged_map.set((), smap.get(()))  # "required key missing" errors point at the importing file's top
     for i, rel in enumerate(imports):
         target = (path.parent / rel)
         if not target.is_file():
             raise ConfigError(f"imported file not found: {target}", location=smap.nearest(("imports", i)),
                               key_path=f"imports[{i}]")
+        if target.resolve() in stack + (path,):
+            chain = " -> ".join(p.name for p in stack + (path, target.resolve()))
+            raise ConfigError(f"import cycle: {chain}", location=smap.nearest(("imports", i)),
+                              key_path=f"imports[{i}]", hint="a file cannot import itself, directly or through others")
         idata, imap = _with_imports(target, stack + (path,))
         merged = deep_merge(merged, idata, merged_map, imap)
     merged = deep_merge(merged, data, merged_map, smap)
@@ -105,8 +107,10 @@ def _apply_env(data: dict, smap: SourceMap, env: str, folder: Path) -> dict:
         known = known_environments(data, folder)
         close = suggest(env, known)
         hint = f"did you mean '{close}'?" if close else f"known: {', '.join(known) or 'none'}"
+        # locate at the environments block (or the file's top) so the user sees where envs are defined
+        where = ("environments",) if "environments" in data else ()
         raise ConfigError(f"unknown environment '{env}': no 'environments.{env}' block and no {overlay_file.name}",
-                          hint=hint)
+                          location=smap.nearest(where), key_path="environments" if where else None, hint=hint)
     if env in envs:
         block = envs[env] or {}
         if not isinstance(block, dict):

@@ -18,6 +18,7 @@ import re
 from typing import Any, Callable
 
 from odibi_core import secrets
+from odibi_core.config.models.base import suggest
 from odibi_core.config.yaml_source import KeyPath, SourceMap, render_key_path
 from odibi_core.errors import ConfigError
 
@@ -37,7 +38,10 @@ class Substitutor:
 
     def apply(self, data: Any, path: KeyPath = ()) -> Any:
         if isinstance(data, dict):
-            return {k: self.apply(v, path + (k,)) for k, v in data.items()}
+            # environments.* blocks are left as written: the chosen one is already merged in, and the others
+            # must not demand their own variables (running dev must not need prod's secrets)
+            return {k: v if path == () and k == "environments" else self.apply(v, path + (k,))
+                    for k, v in data.items()}
         if isinstance(data, list):
             return [self.apply(v, path + (i,)) for i, v in enumerate(data)]
         if isinstance(data, str) and "$" in data:
@@ -78,17 +82,23 @@ class Substitutor:
         if name not in self.environ:
             self._fail(f"environment variable '{name}' is not set", path, f"export {name}=... before running")
         value = self.environ[name]
-        if path and isinstance(path[-1], str) and secrets.is_secret_key(path[-1]):
+        # a secret by where it lands (password: ${X}) or by its own name (${DB_PASSWORD} inside a url)
+        if secrets.is_secret_key(name) or (path and isinstance(path[-1], str) and secrets.is_secret_key(path[-1])):
             secrets.register(value)
         return value
 
     def _var(self, dotted: str, path: KeyPath) -> Any:
         cur: Any = self.vars
+        done = "vars"
         for part in dotted.split("."):
             if not isinstance(cur, dict) or part not in cur:
-                known = ", ".join(sorted(self.vars)) or "none defined"
-                self._fail(f"unknown variable 'vars.{dotted}'", path, f"known vars: {known}")
+                known = sorted(str(k) for k in cur) if isinstance(cur, dict) else []
+                close = suggest(part, known)
+                hint = (f"did you mean '{done}.{close}'?" if close else f"known: {', '.join(known)}" if known
+                        else "a var cannot use ${vars.*}" if path[:1] == ("vars",) else "define it under 'vars:'")
+                self._fail(f"unknown variable 'vars.{dotted}'", path, hint)
             cur = cur[part]
+            done += f".{part}"
         return cur
 
     def _date(self, expr: str, path: KeyPath) -> str:
@@ -98,7 +108,10 @@ class Substitutor:
         word, amount, unit, fmt = m.groups()
         when = self.now()
         if amount is not None:
-            when = when + dt.timedelta(**{_UNITS[unit]: int(amount)})
+            try:
+                when = when + dt.timedelta(**{_UNITS[unit]: int(amount)})
+            except OverflowError:
+                self._fail(f"'${{{expr}}}' is out of the range of dates", path, "use a smaller offset")
         fmt = fmt or ("%Y-%m-%dT%H:%M:%S" if word == "now" else "%Y-%m-%d")
         return when.strftime(fmt)
 

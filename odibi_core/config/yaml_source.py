@@ -61,8 +61,22 @@ class _Walker:
         self.file = file
         self.loader = loader
         self.smap = SourceMap()
+        self._open: set[int] = set()  # ids of collection nodes being walked: an alias to one is a loop
 
     def walk(self, node: yaml.Node, path: KeyPath) -> Any:
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+            if id(node) in self._open:
+                raise ConfigError("an alias (*name) refers to a mapping or list that contains it; a config "
+                                  "cannot be infinitely nested", location=_loc(self.file, node),
+                                  key_path=_render(path))
+            self._open.add(id(node))
+            try:
+                return self._walk_collection(node, path)
+            finally:
+                self._open.discard(id(node))
+        return self.loader.construct_object(node, deep=True)
+
+    def _walk_collection(self, node: yaml.Node, path: KeyPath) -> Any:
         if isinstance(node, yaml.MappingNode):
             self.loader.flatten_mapping(node)  # resolves YAML merge keys (<<)
             out: dict[Any, Any] = {}
@@ -88,12 +102,16 @@ class _Walker:
                 self.smap.set(path + (i,), _loc(self.file, item))
                 items.append(self.walk(item, path + (i,)))
             return items
-        return self.loader.construct_object(node, deep=True)
 
 
 def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
     """Parse one YAML document; syntax errors become located :class:`ConfigError`."""
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)  # the reader rejects control characters right here
+    except yaml.reader.ReaderError as exc:
+        char = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
+        raise ConfigError(f"YAML syntax error: control character {char} is not allowed in YAML text",
+                          location=_offset_location(text, file, exc.position)) from None
     try:
         root = loader.get_single_node()
         if root is None:
@@ -103,15 +121,55 @@ def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
         data = walker.walk(root, ())
         return data, walker.smap
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1, 1)
-        problem = exc.problem or "invalid YAML"
-        context = f" {exc.context}" if exc.context else ""
-        raise ConfigError(f"YAML syntax error: {problem}{context}", location=loc) from None
+        raise _syntax_error(exc, file) from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"YAML error: {exc}", location=Location(file, 1, 1)) from None
+        text_ = " ".join(str(exc).split())
+        raise ConfigError(f"YAML error: {text_}", location=Location(file, 1, 1)) from None
     finally:
         loader.dispose()
+
+
+# the parser's words for where it was, in the words of someone writing the file
+_CONTEXTS = {
+    "while parsing a flow sequence": "in the [...] list",
+    "while parsing a flow mapping": "in the {...} mapping",
+    "while parsing a block mapping": "in the mapping",
+    "while parsing a block collection": "in the list",
+    "while scanning a simple key": "in the key",
+}
+_HINTS = {
+    "mapping values are not allowed here": "check the indentation of this line and the one above, or quote a "
+                                           "value that contains ': '",
+    "'\\t'": "indent with spaces; YAML does not allow tabs",
+    "expected <block end>": "this line's indentation does not line up with the keys or items of the block "
+                            "it belongs to",
+    "found another document": "a project file holds one YAML document; remove the '---' line or split the file "
+                              "and use 'imports:'",
+}
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, file: str) -> ConfigError:
+    """One located sentence for a parser error; unclosed quotes point at where they were opened."""
+    mark = exc.problem_mark or exc.context_mark
+    start = exc.context_mark
+    if exc.context == "while scanning a quoted scalar" and start is not None:
+        return ConfigError("YAML syntax error: this quoted text is never closed",
+                           location=Location(file, start.line + 1, start.column + 1),
+                           hint=f"add the closing quote; the parser reached line {mark.line + 1} without finding it")
+    loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1, 1)
+    problem = (exc.problem or "invalid YAML").removeprefix("but ")
+    if exc.context and start is not None and start is not mark:
+        where = _CONTEXTS.get(exc.context, exc.context)
+        problem += f" ({where} that starts at line {start.line + 1}, column {start.column + 1})"
+    elif exc.context:
+        problem += f" ({exc.context})"
+    hint = next((h for k, h in _HINTS.items() if k in problem), None)
+    return ConfigError(f"YAML syntax error: {problem}", location=loc, hint=hint)
+
+
+def _offset_location(text: str, file: str, offset: int) -> Location:
+    before = text[:offset]
+    return Location(file, before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1)
 
 
 def load_yaml_file(path: Path) -> tuple[Any, SourceMap]:

@@ -42,6 +42,9 @@ class PandasEngine(Engine):
     def __init__(self, connections, project_root, options=None) -> None:
         super().__init__(connections, project_root, options)
         self._db = duckdb.connect(":memory:")
+        # DuckDB 1.5.0-1.5.5 rewrites "ROW_NUMBER() ... WHERE rn = 1" into arg_max_nulls_last and then
+        # keeps the wrong row when the ORDER BY column holds NULLs (duckdb/duckdb#23677, #24363).
+        self._db.execute("SET GLOBAL disabled_optimizers = 'top_n_window_elimination'")
         self._local = threading.local()
         self._lock = threading.Lock()
 

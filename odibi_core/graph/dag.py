@@ -55,14 +55,17 @@ class Graph:
         graph = cls(nodes)
         cycle = graph.find_cycle()
         if cycle:
-            first = cycle[0]
+            # point at the edge that closes the cycle: where cycle[0] names its upstream cycle[-2]
+            first, upstream = cycle[0], cycle[-2]
             pi, ni = _index(loaded, first)
-            dep_key = "depends_on" if cycle[1] in nodes[first].config.depends_on else "inputs"
-            raise ConfigError(
-                "dependency cycle: " + " -> ".join(cycle),
-                location=loaded.location("pipelines", pi, "nodes", ni, dep_key),
-                key_path=f"pipelines[{pi}].nodes[{ni}].{dep_key}",
-                hint="a node cannot depend on its own output, directly or through others",
+            cfg = nodes[first].config
+            if upstream in cfg.depends_on:
+                key: tuple = ("depends_on", cfg.depends_on.index(upstream))
+            else:
+                key = ("inputs", next(a for a, u in nodes[first].input_aliases.items() if u == upstream))
+            raise loaded.error(
+                "dependency cycle: " + " -> ".join(cycle), "pipelines", pi, "nodes", ni, *key,
+                hint="a node cannot depend on its own output, directly or through others; remove one of these edges",
             )
         return graph
 

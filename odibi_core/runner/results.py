@@ -10,21 +10,10 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from odibi_core.validation.results import TestResult  # defined where it is produced (validation is below runner)
+
 NodeStatus = Literal["pending", "running", "success", "failed", "skipped", "warning", "disabled"]
 RunStatus = Literal["running", "success", "failed", "partial", "cancelled"]
-
-
-@dataclass
-class TestResult:
-    """One validation test's outcome on one node."""
-
-    name: str
-    type: str
-    passed: bool
-    failed_rows: int = 0
-    total_rows: int = 0
-    on_fail: str = "fail"
-    message: str = ""
 
 
 @dataclass

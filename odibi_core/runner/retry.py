@@ -31,8 +31,9 @@ def delay_for(retry: RetryConfig, attempt: int) -> float:
 def is_retryable(exc: BaseException | None) -> bool:
     if exc is None:
         return False
-    if isinstance(exc, (ConfigError, ValidationFailure, KeyError)):
-        return False
+    if isinstance(exc, (ConfigError, ValidationFailure, KeyError, TypeError, NameError, AttributeError,
+                        SyntaxError, ImportError)):
+        return False  # a bug or a config slip: the next attempt would fail the same way
     name = type(exc).__name__
     if name in ("SqlError", "ValidationError", "ParamsError"):
         return False

@@ -22,7 +22,7 @@ import inspect
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from pydantic import ValidationError, create_model
+from pydantic import BaseModel, ValidationError, create_model
 
 from odibi_core.config.models.base import StrictModel, suggest
 
@@ -55,7 +55,10 @@ TRANSFORMERS: dict[str, TransformerSpec] = {}
 
 
 def _model_from_signature(fn: Callable, skip_first: bool) -> type[StrictModel]:
-    sig = inspect.signature(fn)
+    try:  # resolve string annotations (``from __future__ import annotations`` in the user's module)
+        sig = inspect.signature(fn, eval_str=True)
+    except NameError:
+        sig = inspect.signature(fn)
     fields: dict[str, Any] = {}
     for i, (pname, p) in enumerate(sig.parameters.items()):
         if i == 0 and skip_first:
@@ -68,6 +71,15 @@ def _model_from_signature(fn: Callable, skip_first: bool) -> type[StrictModel]:
     return create_model(f"{fn.__name__}_params", __base__=StrictModel, **fields)
 
 
+def _annotated_model(fn: Callable) -> type[BaseModel] | None:
+    """The model of ``fn(df_or_ctx, params: MyParams)`` when no ``params=`` was given to the decorator."""
+    try:
+        ann = list(inspect.signature(fn, eval_str=True).parameters.values())[1].annotation
+    except (NameError, IndexError):
+        return None
+    return ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
+
+
 def transform(fn: Callable | None = None, *, name: str | None = None, params: type[StrictModel] | None = None,
               description: str | None = None, builtin: bool = False):
     """Register a function as a transformer usable from ``transformer:``, ``function:`` or ``operation:``."""
@@ -77,6 +89,8 @@ def transform(fn: Callable | None = None, *, name: str | None = None, params: ty
         wants_context = bool(sig) and sig[0] in ("ctx", "context")
         kwargs_style = params is None and not (len(sig) == 2 and sig[1] == "params")
         model = params
+        if model is None and not kwargs_style:
+            model = _annotated_model(f)
         if model is None:
             model = NoParams if len(sig) <= 1 else (
                 _model_from_signature(f, skip_first=True) if kwargs_style else NoParams)
@@ -85,7 +99,7 @@ def transform(fn: Callable | None = None, *, name: str | None = None, params: ty
         key = name or f.__name__
         TRANSFORMERS[key] = TransformerSpec(
             name=key, fn=f, params_model=model, description=(description or inspect.getdoc(f) or "").strip(),
-            wants_context=wants_context, builtin=builtin, kwargs_style=kwargs_style and model is not NoParams,
+            wants_context=wants_context, builtin=builtin, kwargs_style=kwargs_style,
         )
         return f
 

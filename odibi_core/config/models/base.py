@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import difflib
-from typing import Any
+import types
+from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
@@ -21,6 +22,31 @@ def unknown_key_message(key: str, allowed) -> str:
     if hint:
         return msg + f" (did you mean '{hint}'?)"
     return msg + f" (allowed: {', '.join(sorted(allowed))})"
+
+
+def key_error(key: str, message: str) -> PydanticCustomError:
+    """Raise this from a model validator when the problem belongs to one key of the model.
+
+    A plain ValueError is located at the whole block; this one is located at ``key``, so the
+    user is sent to the line of (say) ``mode: upsert`` rather than the line of ``write:``.
+    """
+    return PydanticCustomError("at_key", "{msg}", {"msg": message, "key": key})
+
+
+_NUMBER_KEYS: dict[type, frozenset[str]] = {}
+
+
+def _number_keys(cls: type[BaseModel]) -> frozenset[str]:
+    """Keys (names and aliases) of fields typed int/float (optionally None)."""
+    if cls not in _NUMBER_KEYS:
+        keys = set()
+        for name, field in cls.model_fields.items():
+            ann = field.annotation
+            args = set(get_args(ann)) - {type(None)} if get_origin(ann) in (Union, types.UnionType) else {ann}
+            if args and args <= {int, float}:
+                keys.update(k for k in (name, field.alias) if k)
+        _NUMBER_KEYS[cls] = frozenset(keys)
+    return _NUMBER_KEYS[cls]
 
 
 class StrictModel(BaseModel):
@@ -46,4 +72,9 @@ class StrictModel(BaseModel):
                     raise PydanticCustomError(
                         "unknown_key", "{msg}", {"msg": unknown_key_message(str(key), allowed), "key": key}
                     )
+            for key in _number_keys(cls):
+                # pydantic would quietly turn true/false into 1/0; YAML reads yes/no/on/off as booleans
+                if isinstance(data.get(key), bool):
+                    raise key_error(key, f"must be a number (got {str(data[key]).lower()}; YAML reads yes/no/on/off "
+                                         "as true/false)")
         return data

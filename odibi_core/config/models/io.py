@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from odibi_core.config.models.base import StrictModel
+from odibi_core.config.models.base import StrictModel, key_error
 
 FORMATS = ("csv", "parquet", "json", "jsonl", "delta", "sql", "api")
 WRITE_MODES = ("overwrite", "append", "upsert", "append_once", "merge", "error", "ignore")
@@ -49,11 +49,10 @@ class ReadConfig(StrictModel):
     def _one_source(self):
         given = [k for k in ("path", "table", "query") if getattr(self, k)]
         if len(given) > 1:
-            raise ValueError(f"give only one of path, table, query (got {', '.join(given)})")
+            raise key_error(given[1], f"give only one of path, table, query (got {', '.join(given)})")
         if not given and self.format != "api":
             raise ValueError("a read needs one of 'path', 'table' or 'query'")
-        if self.time_travel and self.format not in (None, "delta"):
-            raise ValueError("time_travel works only with format: delta")
+        # time_travel vs format is checked in checks.py, where a format inferred from the path is known
         return self
 
 
@@ -73,10 +72,11 @@ class WriteConfig(StrictModel):
         if bool(self.path) == bool(self.table):
             raise ValueError("a write needs exactly one of 'path' or 'table'")
         if self.mode in ("upsert", "merge", "append_once") and not self.options.get("keys"):
-            raise ValueError(f"write mode '{self.mode}' needs options.keys (the key columns)")
+            raise key_error("mode", f"write mode '{self.mode}' needs options.keys (the key columns), "
+                                    "e.g. options: {keys: [id]}")
         keys = self.options.get("keys")
         if keys is not None and not (isinstance(keys, list) and all(isinstance(k, str) for k in keys)):
-            raise ValueError("options.keys must be a list of column names")
+            raise key_error("options", "options.keys must be a list of column names")
         return self
 
     @property

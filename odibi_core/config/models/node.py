@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from odibi_core.config.models.base import StrictModel
+from odibi_core.config.models.base import StrictModel, key_error
 from odibi_core.config.models.io import ReadConfig, WriteConfig
 from odibi_core.config.models.validation import ValidationConfig
 
@@ -36,11 +36,13 @@ class TransformStep(StrictModel):
     @model_validator(mode="after")
     def _exactly_one(self):
         given = [k for k in ("sql", "sql_file", "function", "operation") if getattr(self, k)]
-        if len(given) != 1:
-            what = ", ".join(given) if given else "none"
-            raise ValueError(f"a step needs exactly one of sql, sql_file, function, operation (got {what})")
+        if len(given) > 1:
+            raise key_error(given[1], "a step needs exactly one of sql, sql_file, function, operation "
+                                      f"(got {', '.join(given)}); split it into {len(given)} steps")
+        if not given:
+            raise ValueError("a step needs exactly one of sql, sql_file, function, operation (got none)")
         if self.params and not (self.function or self.operation):
-            raise ValueError("'params' goes with 'function' or 'operation' steps only")
+            raise key_error("params", "'params' goes with 'function' or 'operation' steps only")
         return self
 
     @property
@@ -84,19 +86,22 @@ class NodeConfig(StrictModel):
         if isinstance(v, dict):
             for alias, ref in v.items():
                 if not isinstance(alias, str) or not NAME_RE.match(alias):
-                    raise ValueError(f"input alias '{alias}' must be a valid table name")
+                    raise key_error(alias, f"input alias '{alias}' must be a valid table name "
+                                           "(letters, digits, underscore)")
                 if isinstance(ref, str) and not INPUT_REF_RE.match(ref):
-                    raise ValueError(f"input '{alias}: {ref}' must look like $pipeline.node")
+                    raise key_error(alias, f"input '{alias}: {ref}' must look like $pipeline.node "
+                                           "(or be a read block)")
         return v
 
     @model_validator(mode="after")
     def _coherent(self):
         if self.params and not self.transformer:
-            raise ValueError("'params' needs a 'transformer' on the node")
-        if len(set(self.depends_on)) != len(self.depends_on):
-            raise ValueError("depends_on lists a node twice")
+            raise key_error("params", "'params' needs a 'transformer' on the node")
+        twice = sorted({d for d in self.depends_on if self.depends_on.count(d) > 1})
+        if twice:
+            raise key_error("depends_on", f"depends_on lists '{twice[0]}' twice")
         if self.name in self.depends_on:
-            raise ValueError(f"node '{self.name}' depends on itself")
+            raise key_error("depends_on", f"node '{self.name}' depends on itself")
         return self
 
 
