@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+_LINE_BREAKS = {ord(c): repr(c)[1:-1] for c in "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"}
+
+
 @dataclass(frozen=True)
 class Location:
     """A place in a YAML file; line and col are 1-based, as editors show them."""
@@ -52,7 +55,8 @@ class ConfigError(OdibiError):
         if self.key_path:
             parts.append(self.key_path)
         parts.append(self.message + (f" ({self.hint})" if self.hint else ""))
-        return ": ".join(parts)
+        # one error, one line: a line break inside a quoted user value (a key, a name) is shown escaped
+        return ": ".join(parts).translate(_LINE_BREAKS)
 
 
 class ConfigErrors(ConfigError):

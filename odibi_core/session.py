@@ -104,7 +104,6 @@ class Session:
         if opts.dry_run:
             return results
         for result in results:
-            result.warnings = self.warnings_for(result) + result.warnings
             if story_cfg.enabled:
                 try:
                     json_path, html_path = write_story(result, self.story_dir / "", max_sample_rows=story_cfg.max_sample_rows)
@@ -115,10 +114,6 @@ class Session:
                     result.warnings.append(f"story could not be written: {exc}")
             catalog.record_run(result)
         return results
-
-    def warnings_for(self, result: RunResult) -> list[str]:
-        names = {n.name for n in result.nodes}
-        return [w for w in self.warnings if any(f"'{n}'" in w for n in names)]
 
     def _row_history(self, node: str) -> list[int]:
         try:

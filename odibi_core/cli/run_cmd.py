@@ -33,8 +33,6 @@ def register(app: typer.Typer) -> None:
         from odibi_core.session import open_session
 
         session = open_session(config, env)
-        for w in session.warnings:
-            err_console.print(f"[yellow]warning:[/] {escape(w)}")
         opts = RunOptions(pipelines=pipeline, nodes=node, tags=tag, with_upstream=upstream, workers=workers,
                           dry_run=dry_run)
         if dry_run:

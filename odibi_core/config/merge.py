@@ -18,7 +18,7 @@ _NAME_KEYS = ("pipeline", "name")
 
 def _name_key(items: list) -> str | None:
     for key in _NAME_KEYS:
-        if items and all(isinstance(i, dict) and key in i for i in items):
+        if items and all(isinstance(i, dict) and isinstance(i.get(key), str) for i in items):
             return key
     return None
 

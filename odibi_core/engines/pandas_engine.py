@@ -26,6 +26,10 @@ from odibi_core.formats.base import WriteResult
 from odibi_core.formats.registry import get_format
 
 
+class _NonContiguous(Exception):
+    """DuckDB refused a strided pandas column; retried with a copy."""
+
+
 class SqlError(OdibiError):
     """A SQL statement failed; keeps the statement so the story and the healer can show it."""
 
@@ -71,6 +75,14 @@ class PandasEngine(Engine):
 
     # --- computation ------------------------------------------------------------------------
     def sql(self, query: str, tables: Mapping[str, Any]) -> pd.DataFrame:
+        try:
+            return self._sql(query, tables)
+        except _NonContiguous:
+            # DuckDB cannot scan frames whose numeric columns are strided views (df.iloc[::-1],
+            # some user functions); a contiguous copy reads the same.
+            return self._sql(query, {k: (v.copy() if isinstance(v, pd.DataFrame) else v) for k, v in tables.items()})
+
+    def _sql(self, query: str, tables: Mapping[str, Any]) -> pd.DataFrame:
         cur = self._cursor()
         names = []
         try:
@@ -81,6 +93,8 @@ class PandasEngine(Engine):
                 names.append(name)
             return cur.execute(query).df()
         except duckdb.Error as exc:
+            if "Unable to cast Python instance" in str(exc):
+                raise _NonContiguous() from None
             raise SqlError(_clean_duckdb_error(exc), query) from None
         finally:
             for name in names:
@@ -141,8 +155,8 @@ def _logical(series: pd.Series) -> str:
 
 def json_safe(value: Any) -> Any:
     """A value that json.dumps accepts and that reads well in a story."""
-    if value is None:
-        return None
+    if value is None or isinstance(value, (bool, int)):
+        return value
     if isinstance(value, float):
         return None if math.isnan(value) or math.isinf(value) else value
     if isinstance(value, (np.integer,)):

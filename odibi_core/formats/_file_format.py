@@ -67,7 +67,7 @@ class FileFormat(Format):
         files = F.list_input_files(conn, cfg.path, suffixes=self.suffixes, fmt=self.name)
         return self._read_files(files, cfg.options)
 
-    def _read_files(self, files: list[F.InputFile], options: dict[str, Any]) -> pa.Table:
+    def _read_files(self, files: list[F.InputFile], options: dict[str, Any], hints=None) -> pa.Table:
         tables = []
         stats: dict[bytes, int] = {}
         for f in files:
@@ -76,7 +76,7 @@ class FileFormat(Format):
                 if k.startswith(STATS_PREFIX):
                     stats[k] = stats.get(k, 0) + int(v)
             tables.append((f, table))
-        tables = F.add_partition_columns(tables)
+        tables = F.add_partition_columns(tables, hints)
         labelled = [(f"'{f.path}'", t) for f, t in zip(files, tables)]
         result = F.unify_tables(labelled, lenient=self.lenient_types)
         if stats:
@@ -152,7 +152,8 @@ class FileFormat(Format):
         if mode == "append":
             self._append(target, as_dir, table, existing, cfg, opts, what)
             return result(table.num_rows)
-        current = self._read_files(existing, self.read_back_options(opts)).replace_schema_metadata(None)
+        hints = {f.name: f.type for f in table.schema}
+        current = self._read_files(existing, self.read_back_options(opts), hints).replace_schema_metadata(None)
         F.check_keys(current, cfg.keys, f"{what} (existing target)")
         if mode == "append_once":
             new = F.rows_without_keys_in(table, current, cfg.keys, what)

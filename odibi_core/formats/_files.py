@@ -157,21 +157,33 @@ def _partition_type(values: list[str]) -> pa.DataType:
     return pa.string()
 
 
-def add_partition_columns(tables: list[tuple[InputFile, pa.Table]]) -> list[pa.Table]:
-    """Append hive partition values as columns (typed int64/float64/string across all files)."""
+def add_partition_columns(
+    tables: list[tuple[InputFile, pa.Table]], hints: dict[str, pa.DataType] | None = None
+) -> list[pa.Table]:
+    """Append hive partition values as columns.
+
+    Folder names are text, so the type is inferred (int64, float64, else string) across all
+    files, unless ``hints`` gives the type the writer had (an upsert rewriting a dataset keeps
+    ``zip=01`` a string and a date a date).
+    """
     keys: dict[str, list] = {}
     for f, _ in tables:
         for k, v in f.partitions.items():
             keys.setdefault(k, []).append(v)
     types = {k: _partition_type(vs) for k, vs in keys.items()}
+    for k, typ in (hints or {}).items():
+        if k in types:
+            try:
+                pa.array(keys[k], pa.string()).cast(typ)
+                types[k] = typ
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+                pass
     out = []
     for f, t in tables:
         for k, typ in types.items():
-            if k in t.column_names:
-                continue
-            raw = f.partitions.get(k)
-            value = None if raw is None else (int(raw) if typ == pa.int64() else float(raw) if typ == pa.float64() else raw)
-            t = t.append_column(k, pa.array([value] * t.num_rows, type=typ))
+            if k not in t.column_names:
+                raw = pa.array([f.partitions.get(k)] * t.num_rows, pa.string())
+                t = t.append_column(k, raw.cast(typ))
         out.append(t)
     return out
 

@@ -196,6 +196,7 @@ class JsonFormat(_JsonBase):
     """``format: json``: an array file or JSON Lines, detected per file."""
 
     name = "json"
+    suffixes = (".json", ".jsonl", ".ndjson")
 
 
 @register_format

@@ -7,6 +7,8 @@ returns values Arrow cannot infer (UUIDs, IP addresses, SQLite's mixed-type colu
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
 import uuid
 from typing import Any, Iterable, Sequence
 
@@ -51,9 +53,6 @@ def arrow_type(t: sa.types.TypeEngine) -> pa.DataType | None:
         py = t.python_type
     except NotImplementedError:
         return None
-    import datetime as dt
-    import decimal
-
     if isinstance(t, sa.Boolean):
         return pa.bool_()
     if py is int:

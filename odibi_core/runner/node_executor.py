@@ -22,9 +22,6 @@ from odibi_core.transformers.context import TransformContext
 from odibi_core.transformers.registry import get_transformer
 from odibi_core.validation import run_validation
 
-QUARANTINE_INACTIVE = "quarantine/gate settings are accepted but not active yet: failing rows are kept and reported"
-
-
 @dataclass
 class NodeRunContext:
     """Everything a node needs from the run around it."""

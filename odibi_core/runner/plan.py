@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from odibi_core.config.loader import LoadedProject
 from odibi_core.config.locate import config_errors
 from odibi_core.errors import ConfigError, ConfigErrors
-from odibi_core.runner.node_executor import QUARANTINE_INACTIVE
+from odibi_core.validation.runner import QUARANTINE_INACTIVE
 from odibi_core.transformers.registry import get_transformer
 
 

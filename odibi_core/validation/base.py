@@ -54,6 +54,7 @@ class ValidationCheck(ABC):
         self.name = name
         self.key = key
         self.index = index
+        self._actual: dict[str, str] = {}  # configured column name -> the frame's spelling (set by bind)
 
     @staticmethod
     def default_name(cfg: Any) -> str:
@@ -67,7 +68,7 @@ class ValidationCheck(ABC):
 
     def bind(self, available: list[str]) -> None:
         """Check the test against the frame's columns before any SQL runs; ConfigError if it cannot run."""
-        self._actual: dict[str, str] = {}
+        self._actual = {}
         missing = []
         for name in self.columns_used():
             actual = resolve_column(name, available)
@@ -80,7 +81,7 @@ class ValidationCheck(ABC):
 
     def col(self, ctx: SqlContext, name: str) -> str:
         """The quoted identifier of configured column ``name`` (as the frame spells it)."""
-        return ctx.q(getattr(self, "_actual", {}).get(name, name))
+        return ctx.q(self._actual.get(name, name))
 
     def config_error(self, message: str) -> ConfigError:
         return ConfigError(f"test '{self.name}' ({self.type}): {message}", key_path=f"validation.tests[{self.index}]")

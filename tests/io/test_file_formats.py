@@ -304,6 +304,25 @@ def test_partitioned_upsert_rewrites_the_dataset(conn):
         {"id": 1, "v": 1, "region": "eu"}, {"id": 2, "v": 20, "region": "us"}, {"id": 3, "v": 30, "region": "eu"}]
 
 
+def test_partitioned_upsert_keeps_partition_value_types(conn, tmp_path):
+    import datetime as dt
+
+    t = pa.table({"id": [1, 2], "zip": ["01", "02"], "day": [dt.date(2024, 1, 1), dt.date(2024, 1, 2)]})
+    write(PARQUET, conn, t, "z", partition_by=["zip", "day"])
+    assert (tmp_path / "z" / "zip=01" / "day=2024-01-01").is_dir()
+    write(PARQUET, conn, pa.table({"id": [2], "zip": ["02"], "day": [dt.date(2024, 1, 2)]}), "z",
+          mode="upsert", keys=["id"], partition_by=["zip", "day"])
+    assert sorted(p.name for p in (tmp_path / "z").iterdir()) == ["zip=01", "zip=02"]
+
+
+def test_json_directory_of_arrays(conn, tmp_path):
+    write(JSON, conn, PEOPLE, "arrays", options={"lines": False})
+    part = next((tmp_path / "arrays").iterdir())
+    assert part.suffix == ".json" and isinstance(json.loads(part.read_text()), list)
+    write(JSON, conn, PEOPLE.slice(0, 1), "arrays", mode="append", options={"lines": False})
+    assert read(JSON, conn, "arrays").num_rows == 4
+
+
 def test_partition_by_with_a_single_file_path_is_an_error(conn, tmp_path):
     with pytest.raises(OdibiError, match="partition_by needs a directory target.*'sales'"):
         write(PARQUET, conn, PEOPLE, "sales.parquet", partition_by=["id"])

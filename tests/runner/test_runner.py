@@ -203,3 +203,20 @@ def test_add_metadata_columns(tmp_path):
     out = pd.read_parquet(tmp_path / "lake/a.parquet")
     assert {"_odibi_loaded_at", "_odibi_run_id", "_odibi_node"} <= set(out.columns)
     assert set(out["_odibi_run_id"]) == {r.run_id}
+
+
+def test_sql_over_strided_frames_from_user_functions(tmp_path):
+    """DuckDB cannot scan reversed views (df.iloc[::-1]); the engine retries with a copy."""
+    transforms = '''
+from odibi_core import transform
+
+@transform
+def reverse(df):
+    return df.iloc[::-1]
+'''
+    path = write_project(tmp_path, [{"pipeline": "p", "nodes": [
+        node("a", read=READ, transform={"steps": [{"function": "reverse"}, {"sql": "SELECT id FROM df"}]}),
+    ]}], files={"src/people.csv": PEOPLE_CSV, "transforms.py": transforms})
+    _, (r,) = run(path)
+    assert r.node("a").status == "success", r.node("a").error
+    assert [row["id"] for row in r.node("a").sample] == [4, 3, 2, 1]

@@ -223,3 +223,19 @@ def test_test_config_errors_name_the_key():
         ValidationConfig.model_validate({"tests": [{"type": "row_count", "on_fail": "abort"}]})
     with pytest.raises(ValidationError, match=r"does not match any of the expected tags"):
         ValidationConfig.model_validate({"tests": [{"type": "not_nul", "columns": ["id"]}]})
+
+
+def test_spark_dialect_sql_counts_the_same(engine, tmp_path, customers):
+    """The same tests written as Spark SQL (see tests.transformers.support) give the same counts."""
+    tests = [{"type": "not_null", "columns": ["customer_id", "tier"]}, {"type": "unique", "columns": ["customer_id"]},
+             {"type": "accepted_values", "column": "tier", "values": ["gold", "it's"]},
+             {"type": "range", "column": "age", "min": 18, "max": 99.5},
+             {"type": "regex_match", "column": "email", "pattern": r"^\w+@\w+\.io$"},
+             {"type": "custom_sql", "condition": "age > 20 AND tier <> 'silver'"}, {"type": "row_count", "max": 3}]
+    spark = SparkDialectEngine({}, tmp_path)
+    duck_out = validate(engine, customers, tests, mode="warn")
+    spark_out = validate(spark, customers, tests, mode="warn")
+    spark.close()
+    counts = [(r.name, r.passed, r.failed_rows, r.message) for r in duck_out.results]
+    assert counts == [(r.name, r.passed, r.failed_rows, r.message) for r in spark_out.results]
+    assert [c[2] for c in counts] == [2, 2, 2, 2, 2, 3, 0]  # custom_sql: 17, and two NULL results
