@@ -53,8 +53,12 @@ class LoadedProject:
                            key_path=render_key_path(tuple(path)), hint=hint)
 
 
-def _read_mapping(path: Path) -> tuple[dict, SourceMap]:
+def _read_mapping(path: Path, may_be_empty: bool = False) -> tuple[dict, SourceMap]:
+    """The file's top-level mapping; an imported file or overlay may be empty (only comments)."""
     data, smap = load_yaml_file(path)
+    if data is None and may_be_empty:
+        smap.set((), Location(str(path), 1, 1))
+        return {}, smap
     if data is None:
         raise ConfigError("the file is empty; a project needs at least 'project', 'connections' and 'pipelines'",
                           location=Location(str(path), 1, 1))
@@ -66,7 +70,7 @@ def _read_mapping(path: Path) -> tuple[dict, SourceMap]:
 
 def _with_imports(path: Path, stack: tuple[Path, ...] = ()) -> tuple[dict, SourceMap]:
     path = path.resolve()
-    data, smap = _read_mapping(path)
+    data, smap = _read_mapping(path, may_be_empty=bool(stack))
     imports = data.get("imports") or []
     if not isinstance(imports, list) or not all(isinstance(i, str) for i in imports):
         raise ConfigError("'imports' must be a list of file paths", location=smap.nearest(("imports",)),
@@ -119,7 +123,7 @@ def _apply_env(data: dict, smap: SourceMap, env: str, folder: Path) -> dict:
         # the block's locations live under environments.<env>; shift them to the top level
         data = deep_merge(data, block, smap, _shift(smap, ("environments", env)))
     if overlay_file.is_file():
-        odata, omap = _read_mapping(overlay_file)
+        odata, omap = _read_mapping(overlay_file, may_be_empty=True)
         data = deep_merge(data, odata, smap, omap)
     return data
 
@@ -149,7 +153,7 @@ def load_project(path: str | os.PathLike, env: str | None = None, environ: dict[
     env = env or environ.get(ENV_VAR) or None
     data, smap = _with_imports(file)
     if env:
-        data = _apply_env(data, smap, env, file.parent)
+        data = _apply_env(data, smap, env, file.resolve().parent)  # absolute, like the imported files' paths
     data = substitute(data, smap, environ)
     try:
         config = ProjectConfig.model_validate(data)

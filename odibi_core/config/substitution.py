@@ -7,7 +7,10 @@ Supported forms (``$${`` escapes a literal ``${``):
   m (minutes), h, d, w; the default format is ``%Y-%m-%d``.
 
 Values that came from the environment are registered as secrets when they land under a key
-that looks like a credential (password, token, ...), so stories and logs mask them.
+that looks like a credential (password, token, ...) or when the variable's own name looks like
+one (``${DB_PASSWORD}`` inside a URL); a whole ``${vars.x}`` under such a key is registered too.
+Stories and logs then mask them. The ``environments:`` blocks are not substituted: the chosen one
+is merged in before substitution, and the others must not need their own variables.
 """
 
 from __future__ import annotations
@@ -51,7 +54,10 @@ class Substitutor:
     def _string(self, text: str, path: KeyPath) -> Any:
         whole = _REF.fullmatch(text)
         if whole and whole.group(1) is not None:
-            return self._resolve(whole.group(1), path, typed=True)
+            value = self._resolve(whole.group(1), path, typed=True)
+            if isinstance(value, str) and path and isinstance(path[-1], str) and secrets.is_secret_key(path[-1]):
+                secrets.register(value)  # password: ${vars.pw} is as secret as password: ${PW}
+            return value
         from_env = []
 
         def repl(m: re.Match) -> str:

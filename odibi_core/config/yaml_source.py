@@ -56,14 +56,23 @@ def _loc(file: str, node: yaml.Node) -> Location:
     return Location(file, node.start_mark.line + 1, node.start_mark.column + 1)
 
 
+_MAX_VALUES = 200_000  # far above any real project; stops alias bombs early
+
+
 class _Walker:
     def __init__(self, file: str, loader: yaml.SafeLoader) -> None:
         self.file = file
         self.loader = loader
         self.smap = SourceMap()
         self._open: set[int] = set()  # ids of collection nodes being walked: an alias to one is a loop
+        self._merged: dict[int, int] = {}  # id of a mapping node -> how many of its pairs came from '<<'
+        self._budget = _MAX_VALUES
 
     def walk(self, node: yaml.Node, path: KeyPath) -> Any:
+        self._budget -= 1
+        if self._budget < 0:  # aliases of aliases ("billion laughs") expand exponentially
+            raise ConfigError(f"the file expands to more than {_MAX_VALUES} values; are aliases (*name) nested "
+                              "inside each other?", location=_loc(self.file, node), key_path=_render(path))
         if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
             if id(node) in self._open:
                 raise ConfigError("an alias (*name) refers to a mapping or list that contains it; a config "
@@ -76,23 +85,38 @@ class _Walker:
                 self._open.discard(id(node))
         return self.loader.construct_object(node, deep=True)
 
+    def _flatten(self, node: yaml.MappingNode) -> int:
+        """Resolve YAML merge keys (``<<: *base``) once per node; return how many pairs they added first."""
+        if id(node) not in self._merged:
+            own = sum(1 for key_node, _ in node.value if key_node.tag != "tag:yaml.org,2002:merge")
+            try:
+                self.loader.flatten_mapping(node)
+            except RecursionError:
+                raise ConfigError("a merge key (<<: *name) merges a mapping into itself",
+                                  location=_loc(self.file, node)) from None
+            self._merged[id(node)] = len(node.value) - own
+        return self._merged[id(node)]
+
     def _walk_collection(self, node: yaml.Node, path: KeyPath) -> Any:
         if isinstance(node, yaml.MappingNode):
-            self.loader.flatten_mapping(node)  # resolves YAML merge keys (<<)
+            merged = self._flatten(node)
             out: dict[Any, Any] = {}
-            for key_node, value_node in node.value:
+            own: set = set()
+            for i, (key_node, value_node) in enumerate(node.value):
                 key = self.loader.construct_object(key_node, deep=True)
                 if not isinstance(key, (str, int, float, bool)) and key is not None:
                     raise ConfigError(
                         "mapping keys must be plain scalars", location=_loc(self.file, key_node),
                         key_path=_render(path),
                     )
-                if key in out:
+                if i >= merged and key in own:  # keys merged in with '<<' may be overridden, own keys not
                     raise ConfigError(
                         f"duplicate key '{key}'", location=_loc(self.file, key_node),
                         key_path=_render(path + (key,)),
                         hint=f"first defined at line {self.smap.get(path + (key,)).line}",
                     )
+                if i >= merged:
+                    own.add(key)
                 self.smap.set(path + (key,), _loc(self.file, key_node))
                 out[key] = self.walk(value_node, path + (key,))
             return out

@@ -7,7 +7,7 @@ import importlib
 from odibi_core.errors import ConfigError
 
 ENGINES: dict[str, type] = {}
-_MODULES = {"pandas": "odibi_core.engines.pandas_engine", "spark": "odibi_core.engines.spark_engine"}
+_MODULES = {"pandas": "odibi_core.engines.pandas_engine", "spark": "odibi_core.engines.spark.engine"}
 
 
 def register_engine(cls):

@@ -7,6 +7,7 @@ earlier levels, so a level's nodes can run in parallel.
 
 from __future__ import annotations
 
+import fnmatch
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,7 @@ class GraphNode:
     upstream: list[str] = field(default_factory=list)  # names, in declaration order
     downstream: list[str] = field(default_factory=list)
     input_aliases: dict[str, str] = field(default_factory=dict)  # alias -> upstream node name
+    implicit_upstream: list[str] = field(default_factory=list)  # nodes whose write target this node reads
 
 
 class Graph:
@@ -50,6 +52,8 @@ class Graph:
                     gn.input_aliases[alias] = upstream
                     if upstream not in gn.upstream:
                         gn.upstream.append(upstream)
+        _add_read_after_write_edges(nodes)
+        for gn in nodes.values():
             for up in gn.upstream:
                 nodes[up].downstream.append(gn.name)
         graph = cls(nodes)
@@ -61,6 +65,8 @@ class Graph:
             cfg = nodes[first].config
             if upstream in cfg.depends_on:
                 key: tuple = ("depends_on", cfg.depends_on.index(upstream))
+            elif upstream in nodes[first].implicit_upstream:
+                key = ("read",)
             else:
                 key = ("inputs", next(a for a, u in nodes[first].input_aliases.items() if u == upstream))
             raise loaded.error(
@@ -171,6 +177,43 @@ class Graph:
             extra = set().union(*(self.ancestors(n) for n in chosen)) if chosen else set()
             chosen = [n for n in self.nodes if n in set(chosen) | extra]
         return chosen
+
+
+def _location_key(connection: str, path: str | None, table: str | None) -> tuple[str, str] | None:
+    if path:
+        return connection, path.strip().strip("/").removeprefix("./")
+    if table:
+        return connection, table.strip().lower()
+    return None
+
+
+def _add_read_after_write_edges(nodes: dict[str, GraphNode]) -> None:
+    """A node that reads what another node writes runs after it, even without depends_on.
+
+    Odibi projects often chain pipelines through storage (silver reads the Delta path bronze
+    writes). Odibi orders whole pipelines by file position; inferring the edge keeps that
+    guarantee while letting unrelated nodes run in parallel. Glob reads match by pattern.
+    """
+    writers: dict[tuple[str, str], str] = {}
+    for gn in nodes.values():
+        w = gn.config.write
+        key = _location_key(w.connection, w.path, w.table) if w else None
+        if key:
+            writers.setdefault(key, gn.name)
+    if not writers:
+        return
+    for gn in nodes.values():
+        reads = [gn.config.read] + [r for r in gn.config.inputs.values() if not isinstance(r, str)]
+        for read in reads:
+            key = _location_key(read.connection, read.path, read.table) if read is not None else None
+            if key is None:
+                continue
+            for (conn, target), writer in writers.items():
+                if conn != key[0] or writer == gn.name or writer in gn.upstream:
+                    continue
+                if target == key[1] or (read.path and fnmatch.fnmatch(target, key[1])):
+                    gn.upstream.append(writer)
+                    gn.implicit_upstream.append(writer)
 
 
 def _index(loaded: LoadedProject, name: str) -> tuple[int, int]:

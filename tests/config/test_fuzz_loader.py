@@ -162,9 +162,13 @@ def _get(doc, path):
     return doc
 
 
+def _pipelines(doc):
+    pipes = doc.get("pipelines")
+    return [p for p in pipes if isinstance(p, dict) and isinstance(p.get("nodes"), list)] if isinstance(pipes, list) else []
+
+
 def _nodes(doc):
-    return [n for p in doc.get("pipelines", []) if isinstance(p, dict) and isinstance(p.get("nodes"), list)
-            for n in p["nodes"] if isinstance(n, dict)]
+    return [n for p in _pipelines(doc) for n in p["nodes"] if isinstance(n, dict)]
 
 
 def delete_key(doc, data):
@@ -188,7 +192,7 @@ def change_type(doc, data):
 
 def duplicate_node(doc, data):
     nodes = _nodes(doc)
-    pipes = [p for p in doc.get("pipelines", []) if isinstance(p, dict) and isinstance(p.get("nodes"), list)]
+    pipes = _pipelines(doc)
     if nodes and pipes:
         data.draw(st.sampled_from(pipes))["nodes"].append(copy.deepcopy(data.draw(st.sampled_from(nodes))))
 

@@ -319,3 +319,31 @@ def test_env_values_under_secret_keys_are_registered_for_masking(tmp_path):
     assert masked == "login failed for etl/*** with *** at postgresql://etl:***@db/prod"
     # a value that is not a credential stays readable
     assert secrets.mask("reading /data/archive") == "reading /data/archive"
+
+
+def test_a_whole_var_under_a_secret_key_is_registered(tmp_path):
+    path = write(tmp_path, {
+        "odibi.yaml": "vars: {pw_value: \"${FROM_ENV}\"}\n" + BASE.replace(
+            "  archive: {type: local, base_path: ./archive}\n",
+            "  db: {type: postgres, host: h, password: \"${vars.pw_value}\"}\n"),
+    })
+    load_project(path, environ={"FROM_ENV": "var-held-pw"})
+    assert secrets.mask("connect with var-held-pw") == "connect with ***"
+
+
+# ---- small things users do -----------------------------------------------------------------------
+
+def test_an_env_file_with_only_comments_declares_an_empty_environment(tmp_path):
+    path = write(tmp_path, {"odibi.yaml": BASE, "env.dev.yaml": "# nothing differs in dev yet\n",
+                            "common.yaml": "# shared settings will go here\n"})
+    path.write_text("imports: [common.yaml]\n" + BASE, encoding="utf-8")
+    loaded = load_project(path, env="dev", environ={})
+    assert loaded.env == "dev" and loaded.config.engine == "pandas"
+
+
+def test_a_relative_project_path_gives_absolute_locations_everywhere(tmp_path, monkeypatch):
+    write(tmp_path, {"odibi.yaml": BASE, "env.prod.yaml": "engine: sparky\n"})
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as info:
+        load_project("odibi.yaml", env="prod", environ={})
+    assert info.value.location.file == str((tmp_path / "env.prod.yaml").resolve())
