@@ -135,6 +135,9 @@ def _check_io(block, path, check_conn, err, reading: bool) -> None:
     elif fmt == "api" and conn.type != "http":
         err(f"format 'api' needs an http connection, but '{block.connection}' is {conn.type}", path + ("format",),
             "use a connection of type http")
+    elif fmt == "api" and not reading:
+        err(f"'{block.connection}' is an http connection, which is read-only: a node cannot write to it",
+            path + ("connection",), "write to a file, delta or SQL connection instead")
     if fmt in FILE_FORMATS and not getattr(block, "path", None):
         err(f"format '{fmt}' reads and writes by 'path', not 'table' or 'query'", path)
     if fmt == "sql" and getattr(block, "path", None):

@@ -164,7 +164,9 @@ def _get(doc, path):
 
 def _pipelines(doc):
     pipes = doc.get("pipelines")
-    return [p for p in pipes if isinstance(p, dict) and isinstance(p.get("nodes"), list)] if isinstance(pipes, list) else []
+    if not isinstance(pipes, list):
+        return []
+    return [p for p in pipes if isinstance(p, dict) and isinstance(p.get("nodes"), list)]
 
 
 def _nodes(doc):

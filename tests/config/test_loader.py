@@ -237,28 +237,32 @@ def test_nested_imports_merge_with_the_importing_file_winning(tmp_path):
 # ---- substitution --------------------------------------------------------------------------------
 
 def test_every_substitution_form(tmp_path):
-    path = write(tmp_path, {
-        "odibi.yaml": BASE.replace("project: shop", textwrap.dedent("""\
-            project: shop
-            description: "cost is $${price} for ${env:TEAM} in ${REGION}"
-            vars:
-              n: 5
-              keys: [order_id, line_no]
-              paths: {landing: ./in}
-              stamp: "${date:-7d:%Y%m%d}"
-            """).rstrip("\n")).replace(
-            "landing: {type: local, base_path: ./landing}", "landing: {type: local, base_path: \"${vars.paths.landing}\"}",
-        ).replace(
-            "path: orders.csv}", "path: \"orders_${vars.stamp}.csv\"}",
-        ).replace(
-            "path: customers.csv}", "path: \"customers_${date:today}.csv\"}",
-        ).replace(
-            "story: {connection: lake, path: stories}", "story: {connection: lake, max_sample_rows: \"${vars.n}\"}",
-        ).replace(
-            "path: silver/orders}", "path: silver/orders, mode: upsert, options: {keys: \"${vars.keys}\", n: \"${vars.n}\", "
-                                    "label: \"n=${vars.n}\"}}",
-        ),
-    })
+    path = write(tmp_path, {"odibi.yaml": """\
+        project: shop
+        description: "cost is $${price} for ${env:TEAM} in ${REGION}"
+        vars:
+          n: 5
+          keys: [order_id, line_no]
+          paths: {landing: ./in}
+          stamp: "${date:-7d:%Y%m%d}"
+        connections:
+          landing: {type: local, base_path: "${vars.paths.landing}"}
+          lake: {type: local, base_path: ./lake}
+        story: {connection: lake, max_sample_rows: "${vars.n}"}
+        system: {connection: lake}
+        pipelines:
+          - pipeline: bronze
+            nodes:
+              - name: ingest_orders
+                read: {connection: landing, format: csv, path: "orders_${vars.stamp}.csv"}
+              - name: ingest_customers
+                read: {connection: landing, format: csv, path: "customers_${date:today}.csv"}
+                write:
+                  connection: lake
+                  path: bronze/customers.parquet
+                  mode: upsert
+                  options: {keys: "${vars.keys}", n: "${vars.n}", label: "n=${vars.n}"}
+        """})
     before = dt.datetime.now(dt.timezone.utc)
     loaded = load_project(path, environ={"TEAM": "sales", "REGION": "emea"})
     after = dt.datetime.now(dt.timezone.utc)
@@ -271,7 +275,7 @@ def test_every_substitution_form(tmp_path):
     today = {t.strftime("%Y-%m-%d") for t in (before, after)}
     assert cfg.pipelines[0].nodes[1].read.path in {f"customers_{d}.csv" for d in today}
     assert cfg.story.max_sample_rows == 5
-    options = cfg.pipelines[1].nodes[0].write.options
+    options = cfg.pipelines[0].nodes[1].write.options
     assert options["n"] == 5 and isinstance(options["n"], int)  # a whole-value reference keeps its type
     assert options["keys"] == ["order_id", "line_no"]  # ... lists too
     assert options["label"] == "n=5"  # inside text it becomes text
@@ -308,7 +312,8 @@ def test_env_values_under_secret_keys_are_registered_for_masking(tmp_path):
     url: "postgresql://etl:${PG_PASSWORD}@db/prod"
 """),
     })
-    environ = {"DB_PASS": "hunter2-db", "API_TOKEN": "tok-123456", "PG_PASSWORD": "pg-pass-9", "ARCHIVE_DIR": "/data/archive"}
+    environ = {"DB_PASS": "hunter2-db", "API_TOKEN": "tok-123456", "PG_PASSWORD": "pg-pass-9",
+               "ARCHIVE_DIR": "/data/archive"}
     loaded = load_project(path, environ=environ)
     assert loaded.config.connections["db"].password == "hunter2-db"
     assert loaded.config.connections["api"].auth.token == "Bearer tok-123456"
