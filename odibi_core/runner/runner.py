@@ -11,7 +11,6 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections import defaultdict
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Callable

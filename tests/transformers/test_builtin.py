@@ -9,20 +9,13 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from odibi_core.engines.pandas_engine import PandasEngine, SqlError
+from odibi_core.engines.pandas_engine import SqlError
 from odibi_core.transformers.builtin._common import TransformError
 from odibi_core.transformers.registry import TRANSFORMERS, get_transformer, load_builtins
 from tests.transformers.support import make_ctx, rows, run, sorted_rows
 
 BUILTINS = ["filter_rows", "derive_columns", "cast_columns", "select_columns", "drop_columns", "rename_columns",
             "deduplicate", "join", "union", "aggregate", "fill_nulls"]
-
-
-@pytest.fixture
-def engine(tmp_path):
-    eng = PandasEngine({}, tmp_path)
-    yield eng
-    eng.close()
 
 
 @pytest.fixture

@@ -8,17 +8,10 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from odibi_core.engines.pandas_engine import PandasEngine, SqlError
+from odibi_core.engines.pandas_engine import SqlError
 from odibi_core.transformers.builtin._common import TransformError
 from odibi_core.transformers.registry import get_transformer
 from tests.transformers.support import make_ctx, rows, run, sorted_rows
-
-
-@pytest.fixture
-def engine(tmp_path):
-    eng = PandasEngine({}, tmp_path)
-    yield eng
-    eng.close()
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ import pytest
 from pydantic import Field, ValidationError
 
 from odibi_core.config.models.base import StrictModel
-from odibi_core.engines.pandas_engine import PandasEngine
 from odibi_core.transformers import transform
 from odibi_core.transformers.registry import TRANSFORMERS, get_transformer
 from tests.transformers.support import make_ctx, rows, run
@@ -58,13 +57,6 @@ def _registered():
     yield
     for name in NAMES:
         TRANSFORMERS.pop(name, None)
-
-
-@pytest.fixture
-def engine(tmp_path):
-    eng = PandasEngine({}, tmp_path)
-    yield eng
-    eng.close()
 
 
 @pytest.fixture

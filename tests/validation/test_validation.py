@@ -7,18 +7,10 @@ import pytest
 from pydantic import ValidationError
 
 from odibi_core.config.models.validation import ValidationConfig
-from odibi_core.engines.pandas_engine import PandasEngine
 from odibi_core.errors import ConfigError
 from odibi_core.validation import ValidationOutcome, run_validation
 from odibi_core.validation.runner import QUARANTINE_INACTIVE
 from tests.transformers.support import SparkDialectEngine, make_ctx
-
-
-@pytest.fixture
-def engine(tmp_path):
-    eng = PandasEngine({}, tmp_path)
-    yield eng
-    eng.close()
 
 
 @pytest.fixture
