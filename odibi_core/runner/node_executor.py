@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from odibi_core import secrets
-from odibi_core.config.models import NodeConfig, ReadConfig
+from odibi_core.config.models import NodeConfig, ReadConfig, WriteConfig
 from odibi_core.engines.base import Engine
 from odibi_core.errors import NodeExecutionError, OdibiError, ValidationFailure
 from odibi_core.graph import GraphNode
@@ -73,16 +73,23 @@ def execute_node(gn: GraphNode, rc: NodeRunContext, result: NodeResult) -> Any:
                 ctx.df = _run_step(ctx, step, rc.project_root)
 
         df = ctx.df
-        if node.validation is not None and (node.validation.tests or node.validation.quarantine
-                                            or node.validation.gate):
+        if node.validation is not None and (node.validation.tests or node.validation.gate):
             phase = "validation"
             history = rc.history(node.name) if rc.history else None
-            outcome = run_validation(ctx, df, node.validation, history=history)
+            outcome = run_validation(ctx, df, node.validation, history=history, run_id=rc.run_id)
             result.tests = outcome.results
             result.warnings.extend(outcome.warnings)
+            if outcome.pass_rate is not None:
+                result.metrics["pass_rate"] = round(outcome.pass_rate, 6)
+                result.metrics["gate"] = outcome.gate_message
             if outcome.failed:
                 failed = [t for t in outcome.results if not t.passed and t.on_fail == "fail"]
-                raise ValidationFailure("; ".join(t.message for t in failed) or "validation failed")
+                reason = "; ".join(t.message for t in failed) or outcome.gate_message or "validation failed"
+                raise ValidationFailure(reason)
+            if outcome.quarantined is not None and outcome.quarantined_rows:
+                phase = "quarantine"
+                result.metrics["quarantined_rows"] = outcome.quarantined_rows
+                _write_quarantine(engine, outcome.quarantined, node.validation.quarantine)
             df = outcome.df
 
         schema_out = engine.schema(df)
@@ -113,6 +120,14 @@ def execute_node(gn: GraphNode, rc: NodeRunContext, result: NodeResult) -> Any:
     finally:
         if ctx is not None:
             result.sql = [secrets.mask(s) for s in ctx.sql_log]
+
+
+def _write_quarantine(engine: Engine, frame: Any, q) -> None:
+    """Append quarantined rows; the schema may grow as tests change, so merge_schema is on."""
+    fmt = "sql" if q.table else q.format
+    target = WriteConfig(connection=q.connection, format=fmt, path=q.path, table=q.table, mode="append",
+                         merge_schema=True)
+    engine.write(frame, target)
 
 
 def _run_step(ctx: TransformContext, step, root: Path) -> Any:

@@ -11,7 +11,6 @@ from pydantic import ValidationError
 from odibi_core.config.loader import LoadedProject
 from odibi_core.config.locate import config_errors
 from odibi_core.errors import ConfigError, ConfigErrors
-from odibi_core.validation.runner import QUARANTINE_INACTIVE
 from odibi_core.transformers.registry import get_transformer
 
 
@@ -31,8 +30,13 @@ def check_plan(loaded: LoadedProject) -> list[str]:
                         spath = base + ("transform", "steps", si)
                         _check(loaded, getattr(step, kind), step.params, spath + (kind,), spath + ("params",), errors)
             v = node.validation
-            if v and (v.quarantine or v.gate or any(t.on_fail == "quarantine" for t in v.tests)):
-                warnings.append(f"node '{node.name}': {QUARANTINE_INACTIVE}")
+            if v and not v.quarantine:
+                for ti, test in enumerate(v.tests):
+                    if test.on_fail == "quarantine":
+                        errors.append(loaded.error(
+                            f"test '{test.name or test.type}' routes failing rows to quarantine, but the node has "
+                            "no 'validation.quarantine' target", *base, "validation", "tests", ti, "on_fail",
+                            hint="add quarantine: {connection: <name>, path: quarantine/<node>}"))
     if errors:
         raise ConfigErrors(errors)
     return warnings

@@ -5,8 +5,9 @@ test, with the aggregates of the table-level tests in the same SELECT, so a Spar
 once however many tests there are. ``CASE WHEN`` takes the ELSE branch for NULL, so a pass
 expression that is NULL fails the row (see ``validation.base`` for the tests that ignore NULLs).
 
-Quarantine and gates are accepted in the config but not applied yet: a test with
-``on_fail: quarantine`` counts as a warning, failing rows are kept, and the outcome says so.
+Quarantine and gates (``validation.quarantine`` / ``validation.gate``) are applied by
+:mod:`odibi_core.validation.quarantine`: failing rows move to ``outcome.quarantined`` and the
+gate decides what may be written.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from odibi_core.config.models.validation import ValidationConfig
 from odibi_core.errors import ConfigError
 from odibi_core.validation.results import TestResult
 from odibi_core.validation import tests as _tests  # noqa: F401  (registers the test types)
+from odibi_core.validation.quarantine import gate_verdict, split_rows
 from odibi_core.validation.base import CHECKS, RowCheck, SqlContext, TableCheck, TableFacts, ValidationCheck
 
-QUARANTINE_INACTIVE = "quarantine/gate settings are accepted but not active yet: failing rows are kept and reported"
 _TOTAL = "_odibi_total_rows"
 
 
@@ -30,7 +31,12 @@ class ValidationOutcome:
     failed: bool = False  # a test whose effective on_fail is "fail" did not pass
     warnings: list[str] = field(default_factory=list)
     quarantine_tests: list[str] = field(default_factory=list)  # failing tests with on_fail: quarantine
-    df: Any = None  # the frame to continue with
+    df: Any = None  # the frame to continue with (quarantined rows removed; gate applied)
+    quarantined: Any = None  # rows routed to the quarantine table, or None
+    quarantined_rows: int = 0
+    pass_rate: float | None = None  # over all rows, quarantined ones included (when a gate is set)
+    gate_passed: bool | None = None
+    gate_message: str | None = None
 
 
 def build_checks(cfg: ValidationConfig) -> list[ValidationCheck]:
@@ -75,7 +81,7 @@ def _measure(ctx: SqlContext, df: Any, checks: list[ValidationCheck]) -> dict[st
 
 
 def run_validation(ctx: SqlContext, df: Any, cfg: ValidationConfig, *,
-                   history: list[int] | None = None) -> ValidationOutcome:
+                   history: list[int] | None = None, run_id: str = "") -> ValidationOutcome:
     """Run ``cfg.tests`` on ``df``. ``history``: the node's previous row counts, newest first.
 
     A test's effective ``on_fail`` is its own, else the block's ``mode``. Raises ConfigError
@@ -89,7 +95,6 @@ def run_validation(ctx: SqlContext, df: Any, cfg: ValidationConfig, *,
     total = int(values[_TOTAL] or 0)
 
     outcome = ValidationOutcome(df=df)
-    quarantine_seen = cfg.quarantine is not None or cfg.gate is not None
     for check in checks:
         on_fail = check.cfg.on_fail or cfg.mode
         if isinstance(check, RowCheck):
@@ -101,20 +106,47 @@ def run_validation(ctx: SqlContext, df: Any, cfg: ValidationConfig, *,
             own = {k[len(prefix):]: v for k, v in values.items() if k.startswith(prefix)}
             verdict = check.evaluate(TableFacts(total, available, own, history))
             passed, message, failed_rows = verdict.passed, verdict.message, verdict.failed_rows
+        if on_fail == "quarantine" and not isinstance(check, RowCheck):
+            on_fail = "warn"  # a table-level test has no rows to route aside
         outcome.results.append(TestResult(name=check.name, type=check.type, passed=passed, failed_rows=failed_rows,
                                           total_rows=total, on_fail=on_fail, message=message))
-        if on_fail == "quarantine":
-            quarantine_seen = True
         if passed:
             continue
         if on_fail == "fail":
             outcome.failed = True
         elif on_fail == "quarantine":
             outcome.quarantine_tests.append(check.name)
-            outcome.warnings.append(f"test '{check.name}' failed (on_fail: quarantine, reported as a warning): "
-                                    f"{message}")
         else:
             outcome.warnings.append(f"test '{check.name}' failed (on_fail: warn): {message}")
-    if quarantine_seen:
-        outcome.warnings.append(QUARANTINE_INACTIVE)
+    if outcome.failed:
+        return outcome
+    _apply_quarantine_and_gate(ctx, df, cfg, checks, outcome, run_id)
     return outcome
+
+
+def _apply_quarantine_and_gate(ctx, df, cfg: ValidationConfig, checks, outcome: ValidationOutcome,
+                               run_id: str) -> None:
+    row_checks = [c for c in checks if isinstance(c, RowCheck)]
+    if not (outcome.quarantine_tests or cfg.gate):
+        return
+    split = None
+    if row_checks:
+        split = split_rows(ctx, df, row_checks, set(outcome.quarantine_tests), run_id)
+        if outcome.quarantine_tests:
+            outcome.df = split.valid
+            outcome.quarantined = split.quarantined
+            outcome.quarantined_rows = split.quarantined_rows
+    if cfg.gate is None:
+        return
+    total = split.total_rows if split else ctx.engine.count(df)
+    ok, rate, message = gate_verdict(cfg.gate, split.passing_rows if split else total, total)
+    outcome.pass_rate, outcome.gate_passed, outcome.gate_message = rate, ok, message
+    if ok:
+        return
+    if cfg.gate.on_fail == "abort":
+        outcome.failed = True
+    elif cfg.gate.on_fail == "write_valid_only":
+        outcome.df = split.clean if split else df
+        outcome.warnings.append(message + "; writing only rows that pass every test")
+    else:
+        outcome.warnings.append(message + "; writing anyway (gate.on_fail: warn_and_write)")

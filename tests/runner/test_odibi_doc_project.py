@@ -33,7 +33,8 @@ def test_doc_example_runs_bronze_then_silver(tmp_path):
     assert silver["order_id"].tolist() == [1, 3, 4]
     assert silver.set_index("order_id").loc[1, "amount"] == 12.0
     clean = results[1].node("clean_orders")
-    assert any("not active yet" in w for w in clean.warnings)  # quarantine is accepted, not active (issue 4)
+    assert [t.failed_rows for t in clean.tests] == [0]  # no NULL order ids: nothing to quarantine
+    assert not (project / "lake/quarantine/orders").exists()
 
     # bronze appends: a second run doubles bronze, while silver's upsert keeps one row per key
     session = Session(project / "odibi.yaml")

@@ -9,7 +9,6 @@ from pydantic import ValidationError
 from odibi_core.config.models.validation import ValidationConfig
 from odibi_core.errors import ConfigError
 from odibi_core.validation import ValidationOutcome, run_validation
-from odibi_core.validation.runner import QUARANTINE_INACTIVE
 from tests.transformers.support import SparkDialectEngine, make_ctx
 
 
@@ -164,22 +163,26 @@ def test_passing_tests_do_not_fail_or_warn(engine, customers):
     assert not out.failed and out.warnings == [] and out.results[0].passed
 
 
-def test_quarantine_is_reported_as_a_warning_for_now(engine, customers):
+def test_quarantine_routes_failing_rows_aside(engine, customers):
     out = validate(engine, customers, [{"type": "not_null", "columns": ["customer_id"], "on_fail": "quarantine"},
                                        {"type": "not_null", "columns": ["email"], "on_fail": "quarantine"},
-                                       {"type": "unique", "columns": ["email"], "on_fail": "quarantine"}])
+                                       {"type": "unique", "columns": ["email"], "on_fail": "quarantine"}],
+                   quarantine={"connection": "lake", "path": "q/customers"})
     assert not out.failed
     assert out.quarantine_tests == ["not_null_customer_id", "not_null_email"]
     assert out.results[0].on_fail == "quarantine"
-    assert out.warnings[-1] == QUARANTINE_INACTIVE and out.warnings.count(QUARANTINE_INACTIVE) == 1
-    assert out.warnings[0].startswith("test 'not_null_customer_id' failed (on_fail: quarantine")
+    nulls = customers["customer_id"].isna() | customers["email"].isna()
+    assert out.quarantined_rows == int(nulls.sum()) > 0
+    assert engine.count(out.df) == len(customers) - out.quarantined_rows
+    assert engine.count(out.quarantined) == out.quarantined_rows
+    assert out.warnings == []
 
 
-def test_quarantine_or_gate_block_adds_the_inactive_warning(engine, customers):
+def test_gate_without_row_tests_passes_every_row(engine, customers):
     gate = validate(engine, customers, [{"type": "row_count", "min": 1}], gate={"require_pass_rate": 0.9})
-    assert gate.warnings == [QUARANTINE_INACTIVE]
-    quarantine = validate(engine, customers, [], quarantine={"connection": "lake", "path": "q/customers"})
-    assert quarantine.results == [] and quarantine.warnings == [QUARANTINE_INACTIVE]
+    assert gate.gate_passed is True and gate.pass_rate == 1.0 and gate.warnings == []
+    nothing = validate(engine, customers, [], quarantine={"connection": "lake", "path": "q/customers"})
+    assert nothing.results == [] and nothing.quarantined is None
 
 
 def test_default_names_are_unique_and_explicit_duplicates_are_refused(engine, customers):
