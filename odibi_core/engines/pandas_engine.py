@@ -92,7 +92,7 @@ class PandasEngine(Engine):
                     continue  # registering a frame costs ~1-3 ms; skip the ones the query never names
                 cur.register(name, frame)
                 names.append(name)
-            return cur.execute(query).df()
+            return self.from_arrow(cur.execute(query).to_arrow_table())
         except duckdb.Error as exc:
             if "Unable to cast Python instance" in str(exc):
                 raise _NonContiguous() from None
@@ -105,7 +105,10 @@ class PandasEngine(Engine):
                     pass
 
     def from_arrow(self, table: pa.Table) -> pd.DataFrame:
-        return table.to_pandas(ignore_metadata=True)
+        """Arrow -> pandas without losing logical types: nullable integers and booleans stay
+        integers and booleans (numpy would turn a NULL into float64 / object), and dates and
+        decimals stay dates and decimals (Arrow-backed columns)."""
+        return table.to_pandas(ignore_metadata=True, types_mapper=_arrow_to_pandas_dtype)
 
     def to_arrow(self, df: pd.DataFrame) -> pa.Table:
         return pa.Table.from_pandas(df, preserve_index=False)
@@ -130,9 +133,23 @@ class PandasEngine(Engine):
         self._db.close()
 
 
+_NULLABLE = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
+             pa.int64(): pd.Int64Dtype(), pa.uint8(): pd.UInt8Dtype(), pa.uint16(): pd.UInt16Dtype(),
+             pa.uint32(): pd.UInt32Dtype(), pa.uint64(): pd.UInt64Dtype(), pa.bool_(): pd.BooleanDtype()}
+
+
+def _arrow_to_pandas_dtype(t: pa.DataType):
+    if t in _NULLABLE:
+        return _NULLABLE[t]
+    if pa.types.is_date(t) or pa.types.is_decimal(t) or pa.types.is_time(t):
+        return pd.ArrowDtype(t)
+    return None  # pandas' default (str for strings, datetime64 for timestamps, float64 for floats)
+
+
 _DTYPE_NAMES = {"bool": "bool", "boolean": "bool", "float64": "float64", "Float64": "float64", "float32": "float32",
                 "int64": "int64", "Int64": "int64", "int32": "int32", "Int32": "int32", "int16": "int16",
-                "int8": "int8", "str": "string", "string": "string", "category": "string"}
+                "int8": "int8", "Int16": "int16", "Int8": "int8", "UInt8": "uint8", "UInt16": "uint16",
+                "UInt32": "uint32", "UInt64": "uint64", "str": "string", "string": "string", "category": "string"}
 
 
 def _logical(series: pd.Series) -> str:

@@ -23,16 +23,8 @@ from odibi_core.connections.base import Connection
 from odibi_core.errors import OdibiError
 from odibi_core.formats import _files as F
 from odibi_core.formats.base import Format, WriteResult
+from odibi_core.formats.delta_merge import merge_into, merge_predicate, options_for_write, quote_ident  # noqa: F401
 from odibi_core.formats.registry import register_format
-
-
-def quote_ident(name: str) -> str:
-    """Quote a column name for a delta-rs (DataFusion) predicate; keeps case and spaces."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def merge_predicate(keys: list[str]) -> str:
-    return " AND ".join(f"t.{quote_ident(k)} = s.{quote_ident(k)}" for k in keys)
 
 
 def _versions_text(versions: list[int]) -> str:
@@ -54,6 +46,22 @@ def parse_timestamp(text: str, where: str) -> dt.datetime:
             "(e.g. '2024-05-01T12:00:00Z' or '2024-05-01')."
         ) from None
     return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+class _Counted:
+    """A RecordBatchReader that counts the rows passing through it, for the WriteResult."""
+
+    def __init__(self, reader: pa.RecordBatchReader) -> None:
+        self.column_names = reader.schema.names
+        self.num_rows = 0
+        schema = reader.schema.remove_metadata()
+
+        def batches():
+            for batch in reader:
+                self.num_rows += batch.num_rows
+                yield batch.replace_schema_metadata(None)
+
+        self.data = pa.RecordBatchReader.from_batches(schema, batches())
 
 
 @register_format
@@ -129,24 +137,32 @@ class DeltaFormat(Format):
         table.load_as_version(when)
 
     # --- write -----------------------------------------------------------------------------
-    def write(self, table: pa.Table, conn: Connection, cfg: WriteConfig) -> WriteResult:
+    def write(self, table: pa.Table | pa.RecordBatchReader, conn: Connection,
+              cfg: WriteConfig) -> WriteResult:
+        """Write ``table``; a RecordBatchReader (Spark's staged output) streams into overwrite and
+        append, and is read whole for the other modes, whose key checks and MERGE need every row."""
         uri, where, so = self._locate(conn, cfg.path)
         what = f"delta write to {where}"
-        F.check_options(cfg.options, {"keys"}, what)
-        table = table.replace_schema_metadata(None)
+        if cfg.mode not in ("upsert", "merge", "append_once"):
+            F.check_options(cfg.options, {"keys"}, what)
+        if isinstance(table, pa.RecordBatchReader) and cfg.mode not in ("overwrite", "append"):
+            table = table.read_all()
+        if isinstance(table, pa.RecordBatchReader):
+            table = _Counted(table)
+        else:
+            table = table.replace_schema_metadata(None)
+        data = table.data if isinstance(table, _Counted) else table
         for col in cfg.partition_by:
             if col not in table.column_names:
                 raise OdibiError(f"{what}: partition column '{col}' is not in the data ({', '.join(table.column_names)}).")
         mode = cfg.mode
         if mode in ("upsert", "merge", "append_once"):
-            F.check_keys(table, cfg.keys, what)
-            if mode != "append_once":
-                F.check_unique_keys(table, cfg.keys, what)
+            return self._merge(table, conn, cfg, uri, so, where)
 
         if not DeltaTable.is_deltatable(uri, storage_options=so):
             self._refuse_foreign_folder(conn, uri, what)
             self._run(what, lambda: write_deltalake(
-                uri, table, mode="append", partition_by=cfg.partition_by or None, storage_options=so))
+                uri, data, mode="append", partition_by=cfg.partition_by or None, storage_options=so))
             return self._result(table.num_rows, uri, mode, so, created=True)
 
         current = DeltaTable(uri, storage_options=so)
@@ -159,27 +175,28 @@ class DeltaFormat(Format):
         if mode in ("overwrite", "append"):
             self._check_partitioning(current, cfg.partition_by, what)
             self._run(what, lambda: write_deltalake(
-                uri, table, mode=mode, partition_by=cfg.partition_by or None,
+                uri, data, mode=mode, partition_by=cfg.partition_by or None,
                 schema_mode="merge" if cfg.merge_schema else None, storage_options=so))
             return self._result(table.num_rows, uri, mode, so)
 
-        missing = [k for k in cfg.keys if k not in names]
-        if missing:
-            raise OdibiError(f"{what}: key column(s) {missing} are not in the existing table ({', '.join(names)}).")
-        merger = current.merge(
-            table, predicate=merge_predicate(cfg.keys), source_alias="s", target_alias="t",
-            merge_schema=cfg.merge_schema,
-        )
-        if mode != "append_once":
-            merger = merger.when_matched_update_all()
-        metrics = self._run(what, lambda: merger.when_not_matched_insert_all().execute())
-        inserted = int(metrics.get("num_target_rows_inserted", 0))
-        updated = int(metrics.get("num_target_rows_updated", 0))
-        details = {"inserted": inserted, "updated": updated}
-        if mode == "append_once":
-            details["skipped_existing"] = table.num_rows - inserted
-            return self._result(inserted, uri, mode, so, **details)
-        return self._result(table.num_rows, uri, mode, so, **details)
+        raise OdibiError(f"{what}: unknown write mode {mode!r}.")
+
+    def _merge(self, table: pa.Table, conn: Connection, cfg: WriteConfig, uri: str, so, where: str) -> WriteResult:
+        """upsert / merge / append_once: the same MERGE as the ``merge`` transformer (delta_merge)."""
+        what = f"delta write to {where}"
+        opts = options_for_write(cfg.mode, cfg.keys, cfg.options, cfg.merge_schema, cfg.partition_by, what)
+        if DeltaTable.is_deltatable(uri, storage_options=so):
+            self._check_partitioning(DeltaTable(uri, storage_options=so), cfg.partition_by, what)
+        out = merge_into(table, uri, so, opts, where, local=getattr(conn, "is_local", True))
+        if out.created:
+            return WriteResult(table.num_rows, uri, cfg.mode, out.version, {"created": True})
+        details = {"inserted": out.inserted, "updated": out.updated}
+        if out.deleted:
+            details["deleted"] = out.deleted
+        if cfg.mode == "append_once":
+            details["skipped_existing"] = table.num_rows - out.inserted
+            return WriteResult(out.inserted, uri, cfg.mode, out.version, details)
+        return WriteResult(table.num_rows, uri, cfg.mode, out.version, details)
 
     def _result(self, rows: int, uri: str, mode: str, so, **details: Any) -> WriteResult:
         return WriteResult(rows, uri, mode, DeltaTable(uri, storage_options=so).version(), details)

@@ -22,13 +22,15 @@ def check_plan(loaded: LoadedProject) -> list[str]:
         for ni, node in enumerate(pipe.nodes):
             base = ("pipelines", pi, "nodes", ni)
             if node.transformer:
-                _check(loaded, node.transformer, node.params, base + ("transformer",), base + ("params",), errors)
+                _check(loaded, node.transformer, node.params, base + ("transformer",), base + ("params",), errors,
+                       node.name)
             if node.transform:
                 for si, step in enumerate(node.transform.steps):
                     if step.function or step.operation:
                         kind = "function" if step.function else "operation"
                         spath = base + ("transform", "steps", si)
-                        _check(loaded, getattr(step, kind), step.params, spath + (kind,), spath + ("params",), errors)
+                        _check(loaded, getattr(step, kind), step.params, spath + (kind,), spath + ("params",), errors,
+                               node.name)
             v = node.validation
             if v and not v.quarantine:
                 for ti, test in enumerate(v.tests):
@@ -42,7 +44,7 @@ def check_plan(loaded: LoadedProject) -> list[str]:
     return warnings
 
 
-def _check(loaded, name, params, name_path, params_path, errors) -> None:
+def _check(loaded, name, params, name_path, params_path, errors, node: str) -> None:
     try:
         spec = get_transformer(name)
     except KeyError as exc:
@@ -54,7 +56,8 @@ def _check(loaded, name, params, name_path, params_path, errors) -> None:
         located = config_errors(exc, params or {}, _Shifted(loaded.source_map, params_path))
         for e in located.errors:
             key = ".".join(p for p in [_render(params_path), e.key_path if e.key_path != "<root>" else ""] if p)
-            errors.append(ConfigError(f"transformer '{name}': {e.message}", location=e.location, key_path=key,
+            errors.append(ConfigError(f"node '{node}', transformer '{name}': {e.message}", location=e.location,
+                                      key_path=key,
                                       hint=e.hint))
 
 

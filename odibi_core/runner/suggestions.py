@@ -7,11 +7,12 @@ import re
 from odibi_core.errors import ValidationFailure
 
 _RULES: list[tuple[re.Pattern, str]] = [
-    (re.compile(r"Referenced column \"?(\w+)\"? not found|column \"?(\w+)\"? (does not exist|not found)", re.I),
+    (re.compile(r"Referenced column \"?(\w+)\"? not found|column \"?(\w+)\"? (does not exist|not found)"
+                r"|UNRESOLVED_COLUMN|cannot be resolved", re.I),
      "check the column name against the node's input schema in the story (schema in)"),
-    (re.compile(r"Table with name (\w+) does not exist|table (\w+) does not exist", re.I),
+    (re.compile(r"Table with name (\w+) does not exist|table (\w+) does not exist|TABLE_OR_VIEW_NOT_FOUND", re.I),
      "in SQL steps the current frame is `df` and dependencies are tables by node name (or input alias)"),
-    (re.compile(r"Parser Error|syntax error", re.I),
+    (re.compile(r"Parser Error|syntax error|PARSE_SYNTAX_ERROR", re.I),
      "the SQL does not parse: check commas, quotes and keywords near the position shown"),
     (re.compile(r"Conversion Error|Could not convert|invalid input syntax", re.I),
      "a value does not fit the target type: cast explicitly or clean the column first"),

@@ -220,3 +220,15 @@ def reverse(df):
     _, (r,) = run(path)
     assert r.node("a").status == "success", r.node("a").error
     assert [row["id"] for row in r.node("a").sample] == [4, 3, 2, 1]
+
+
+def test_spark_error_wording_gets_the_same_hints():
+    from odibi_core.runner.suggestions import suggestion_for
+
+    class N:
+        transformer = None
+
+    col = suggestion_for(Exception("[UNRESOLVED_COLUMN.WITH_SUGGESTION] A column `x` cannot be resolved"), N, "x")
+    table = suggestion_for(Exception("[TABLE_OR_VIEW_NOT_FOUND] The table `t` cannot be found"), N, "x")
+    parse = suggestion_for(Exception("[PARSE_SYNTAX_ERROR] Syntax error at or near 'SELEC'"), N, "x")
+    assert "column name" in col and "`df`" in table and "does not parse" in parse
