@@ -89,7 +89,9 @@ class SqlConnection(Connection):
         url = self.url
         self._require_driver(url)
         try:
-            engine = sa.create_engine(url, pool_pre_ping=url.get_backend_name() != "sqlite")
+            sqlite = url.get_backend_name() == "sqlite"
+            engine = sa.create_engine(url, pool_pre_ping=not sqlite,
+                                      connect_args={"timeout": 30} if sqlite else {})
         except Exception as exc:  # noqa: BLE001 - unknown dialects, bad options
             raise ConnectionFailure(
                 f"connection '{self.name}': cannot create a database engine for "
@@ -179,5 +181,7 @@ def _make_sqlite_transactional(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn):  # pragma: no cover - driver callback
-        conn.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock up front, so two nodes writing one file wait for each
+        # other (busy timeout) instead of failing with "database is locked" on lock upgrade.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 

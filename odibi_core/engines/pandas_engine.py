@@ -92,7 +92,8 @@ class PandasEngine(Engine):
                     continue  # registering a frame costs ~1-3 ms; skip the ones the query never names
                 cur.register(name, frame)
                 names.append(name)
-            return self.from_arrow(cur.execute(query).to_arrow_table())
+            result = cur.execute(query)
+            return self.from_arrow(_narrow_hugeint(result.to_arrow_table(), cur.description))
         except duckdb.Error as exc:
             if "Unable to cast Python instance" in str(exc):
                 raise _NonContiguous() from None
@@ -203,6 +204,18 @@ def json_safe(value: Any) -> Any:
     if isinstance(value, str):
         return value if len(value) <= 500 else value[:500] + "…"
     return str(value)
+
+
+def _narrow_hugeint(table: pa.Table, description) -> pa.Table:
+    """DuckDB sums integers into HUGEINT, which reaches Arrow as decimal(38,0); Spark gives BIGINT.
+    Narrow those columns to int64 when every value fits, so both engines agree on the type."""
+    for i, col in enumerate(description or []):
+        if str(col[1]) == "HUGEINT":
+            try:
+                table = table.set_column(i, table.field(i).name, table.column(i).cast(pa.int64()))
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                pass  # beyond int64: keep the exact decimal
+    return table
 
 
 def _mentions(query: str, name: str) -> bool:

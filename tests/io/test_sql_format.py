@@ -338,3 +338,29 @@ def test_postgres_error_messages_never_show_the_password(postgres_url, tmp_path)
     assert "no_such_table_xyz" in msg and password not in msg
     assert secrets.mask(msg) == msg
     conn.close()
+
+
+def test_parallel_writers_to_one_sqlite_file_wait_instead_of_failing(tmp_path):
+    """Nodes run in parallel; eight appends to one SQLite file must all land (BEGIN IMMEDIATE + busy timeout)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pyarrow as pa
+
+    from odibi_core.config.models import SqlConnectionConfig, WriteConfig
+    from odibi_core.connections.sql import SqlConnection
+    from odibi_core.formats.sql import SqlFormat
+
+    conn = SqlConnection("db", SqlConnectionConfig(type="sqlite", path="shared.db"), tmp_path)
+    fmt = SqlFormat()
+    table = pa.table({"id": list(range(200)), "v": [float(i) for i in range(200)]})
+
+    def append(i):
+        for _ in range(3):
+            fmt.write(table, conn, WriteConfig(connection="db", table=f"t{i}", mode="append"))
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(append, range(8)))
+    with conn.engine.connect() as c:
+        counts = [c.exec_driver_sql(f"SELECT COUNT(*) FROM t{i}").scalar() for i in range(8)]
+    assert counts == [600] * 8
+    conn.close()

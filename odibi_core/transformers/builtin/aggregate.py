@@ -54,7 +54,9 @@ def _expr(ctx: TransformContext, out: str, spec: Aggregation, types: dict[str, s
     if spec.fn in ("first", "last") and spec.order_by:
         by = ctx.q(resolve_column(ctx, spec.order_by, transformer="aggregate",
                                   param=f"aggregations.{out}.order_by", available=list(types)))
-        return f"{'MIN_BY' if spec.fn == 'first' else 'MAX_BY'}({c}, {by})"
+        # NULL values are skipped (as by every aggregate): DuckDB's MIN_BY skips them, Spark's would
+        # return the NULL, so give NULL values a NULL ordering key, which both engines ignore.
+        return f"{'MIN_BY' if spec.fn == 'first' else 'MAX_BY'}({c}, CASE WHEN {c} IS NOT NULL THEN {by} END)"
     return f"{spec.fn.upper()}({c})"
 
 
