@@ -40,6 +40,7 @@ test-fast: setup
 bench: setup
 	$(BIN)/python benchmarks/overhead.py
 	$(BIN)/python benchmarks/story_size.py
+	$(BIN)/python benchmarks/engines.py --rows 1000000
 
 clean:
 	rm -rf .demo test-artifacts .pytest_cache
