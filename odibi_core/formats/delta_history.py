@@ -68,6 +68,8 @@ def apply_history(changes: pa.Table, uri: str, storage_options: dict[str, str] |
     predicate = " AND ".join([*(f"t.{q(k)} = s.{q(k)}" for k in keys), f"t.{q(valid_from)} = s.{CLOSE_FROM}",
                               f"t.{q(is_current)} = TRUE"])
     before = table.version()
+    # A new column (schema evolution) takes the source's value on every MATCHED row in delta-rs
+    # 1.6, whatever the SET says; the close rows carry NULL there (see scd2_sql), which is right.
     added = [c for c in history_cols if c not in target.names]
     merger = table.merge(changes, predicate, source_alias="s", target_alias="t", merge_schema=bool(added))
     merger = merger.when_matched_update({q(valid_to): f"s.{q(valid_to)}", q(is_current): "FALSE"})

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 from deltalake import DeltaTable, write_deltalake
 from deltalake.exceptions import DeltaError, SchemaMismatchError
@@ -42,6 +43,7 @@ MISSING_POLICIES = ("null", "keep", "error")
 WRITE_OPTIONS = ("keys", "strategy", "update_condition", "insert_condition", "delete_condition",
                  "audit_columns", "missing_columns")
 AUDIT_TYPE = pa.timestamp("us", tz="UTC")
+EXISTS = "__odibi_merge_key_exists"
 
 
 def quote_ident(name: str) -> str:
@@ -167,8 +169,8 @@ def conform_to(source: pa.Table, target: pa.Schema, what: str) -> pa.Table:
                 col = col.cast(want, safe=True)
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
                 raise MergeError(
-                    f"{what}: column '{f.name}' is {_type_name(col.type)} in the source but {want} in the table, and the "
-                    f"values do not convert ({str(exc).splitlines()[0]}). Cast the column to {want} before "
+                    f"{what}: column '{f.name}' is {_type_name(col.type)} in the source but {want} in the table, "
+                    f"and the values do not convert ({str(exc).splitlines()[0]}). Cast the column to {want} before "
                     "the merge.") from None
         columns.append(col)
         fields.append(pa.field(f.name, want))
@@ -225,7 +227,8 @@ def merge_into(source: pa.Table, uri: str, storage_options: dict[str, str] | Non
         rows = _filter(source, normalize_condition(opts.insert_condition), what) if opts.insert_condition else source
         for col in opts.partition_by:
             if col not in rows.column_names:
-                raise MergeError(f"{what}: partition column '{col}' is not in the data ({', '.join(rows.column_names)}).")
+                raise MergeError(f"{what}: partition column '{col}' is not in the data "
+                                 f"({', '.join(rows.column_names)}).")
         if local:
             _refuse_foreign_folder(uri, what)
         run(what, lambda: write_deltalake(uri, rows, mode="append", partition_by=list(opts.partition_by) or None,
@@ -257,9 +260,20 @@ def merge_into(source: pa.Table, uri: str, storage_options: dict[str, str] | Non
             typ = target.field(name).type
             source = source.append_column(pa.field(name, typ), pa.nulls(source.num_rows, typ))
     before = table.version()
-    merger = table.merge(source, merge_predicate(opts.keys), source_alias="s", target_alias="t",
-                         merge_schema=bool(added))
-    merger = _clauses(merger, opts, source.column_names)
+    columns = source.column_names
+    predicate = merge_predicate(opts.keys)
+    guarded = bool(added) and opts.strategy == "upsert" and bool(normalize_condition(opts.update_condition))
+    if guarded:
+        # delta-rs 1.6 bug: when a MERGE adds columns, every MATCHED row takes the new columns'
+        # source values, also a row the update_condition leaves alone (it should read NULL).
+        # So only rows that will change may match: the conditions join the match predicate,
+        # and a source row whose key exists but fails them must not be inserted either.
+        guard = " OR ".join(f"({c})" for c in (normalize_condition(opts.update_condition),
+                                                 normalize_condition(opts.delete_condition)) if c)
+        predicate = f"{predicate} AND ({guard})"
+        source = source.append_column(EXISTS, _key_exists(source, table, opts.keys))
+    merger = table.merge(source, predicate, source_alias="s", target_alias="t", merge_schema=bool(added))
+    merger = _clauses(merger, opts, columns, guarded=guarded)
     metrics = run(what, merger.execute)
     outcome.version = DeltaTable(uri, storage_options=so).version()
     outcome.committed = outcome.version != before
@@ -270,10 +284,22 @@ def merge_into(source: pa.Table, uri: str, storage_options: dict[str, str] | Non
     return outcome
 
 
-def _clauses(merger: Any, opts: MergeOptions, columns: list[str]) -> Any:
+def _key_exists(source: pa.Table, table: DeltaTable, keys: tuple[str, ...]) -> pa.Array:
+    """Per source row: does the table hold its key? (a semi-join on the table's key columns)"""
+    rows = source.select(list(keys)).append_column("__row", pa.array(np.arange(source.num_rows), pa.int64()))
+    existing = table.to_pyarrow_dataset().to_table(columns=list(keys)).group_by(list(keys)).aggregate([])
+    found = rows.join(existing, list(keys), join_type="left semi").column("__row").to_numpy()
+    flags = np.zeros(source.num_rows, dtype=bool)
+    flags[found] = True
+    return pa.array(flags)
+
+
+def _clauses(merger: Any, opts: MergeOptions, columns: list[str], *, guarded: bool = False) -> Any:
     q = quote_ident
     update_cond = normalize_condition(opts.update_condition)
     insert_cond = normalize_condition(opts.insert_condition)
+    if guarded:  # see merge_into: a key that exists never counts as new
+        insert_cond = f"NOT s.{q(EXISTS)}" + (f" AND ({insert_cond})" if insert_cond else "")
     delete_cond = normalize_condition(opts.delete_condition)
     inserts = {q(c): f"s.{q(c)}" for c in columns}
     if opts.strategy == "delete_match":
@@ -308,7 +334,7 @@ def options_for_write(mode: str, keys: list[str], options: dict[str, Any], merge
         strategy = options.get("strategy", "upsert")
         if strategy not in STRATEGIES:
             raise OdibiError(f"{what}: options.strategy must be one of {', '.join(STRATEGIES)} (got {strategy!r}).")
-    policy = options.get("missing_columns", "null")
+    policy = options.get("missing_columns") or "null"  # YAML reads `null` as None
     if policy not in MISSING_POLICIES:
         raise OdibiError(f"{what}: options.missing_columns must be one of {', '.join(MISSING_POLICIES)} "
                          f"(got {policy!r}).")
