@@ -90,7 +90,8 @@ class PandasEngine(Engine):
             for name, frame in tables.items():
                 if frame is None or not _mentions(query, name):
                     continue  # registering a frame costs ~1-3 ms; skip the ones the query never names
-                cur.register(name, frame)
+                # DuckDB scans Arrow text columns ~20x faster than pandas ones (zero-copy here)
+                cur.register(name, self.to_arrow(frame) if isinstance(frame, pd.DataFrame) else frame)
                 names.append(name)
             result = cur.execute(query)
             return self.from_arrow(_narrow_hugeint(result.to_arrow_table(), cur.description))

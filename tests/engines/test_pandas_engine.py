@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pyarrow as pa
 
+from odibi_core.engines.base import arrow_logical_type
+
 
 def types(engine, df):
     return {c.name: c.type for c in engine.schema(df)}
@@ -38,3 +40,22 @@ def test_huge_sums_keep_exact_decimals(engine):
     out = engine.sql("SELECT SUM(v) AS total FROM df", {"df": df})
     assert types(engine, out)["total"] == "decimal(38,0)"
     assert engine.sample(out, 1) == [{"total": str(3 * 2**62)}]
+
+
+def test_empty_results_keep_text_columns_typed(engine):
+    df = engine.from_arrow(pa.table({"id": [1, 2], "name": ["a", "b"]}))
+    empty = engine.sql("SELECT id, name FROM df WHERE id > 5", {"df": df})
+    assert engine.count(empty) == 0
+    assert arrow_logical_type(engine.to_arrow(empty).schema.field("name").type) == "string"
+    # an object column with no values (what user functions often return) is written as text, not null
+    import pandas as pd
+
+    blank = pd.DataFrame({"name": pd.Series([], dtype=object).astype("str")})
+    assert arrow_logical_type(engine.to_arrow(blank).schema.field("name").type) == "string"
+    assert types(engine, empty) == {"id": "int64", "name": "string"}
+
+
+def test_sql_reads_strided_frames(engine):
+    df = engine.from_arrow(pa.table({"a": [1, 2, 3], "b": [1.0, 2.0, 3.0]})).iloc[::-1]
+    out = engine.sql("SELECT a FROM df", {"df": df})
+    assert [r["a"] for r in engine.sample(out, 3)] == [3, 2, 1]
