@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 
 _MAX_SLEEP = 30.0  # never wait longer than this between attempts, whatever the server asks
 _BODY_PREVIEW = 200
+# The one place this module waits; tests swap it to record delays without touching time.sleep,
+# which other threads (Spark's py4j, pollers) share.
+_sleep = time.sleep
 
 
 @register_connection
@@ -110,7 +113,7 @@ class HttpConnection(Connection):
             if asked is not None and 0 <= asked <= _MAX_SLEEP:
                 delay = asked
         if delay > 0:
-            time.sleep(delay)
+            _sleep(delay)
 
     def _status_error(self, resp: requests.Response, attempts: int) -> ConnectionFailure:
         status = resp.status_code

@@ -208,7 +208,7 @@ def test_backoff_doubles_and_short_retry_after_is_honoured(http_api_clean, monke
     import odibi_core.connections.http as http_mod
 
     waits: list[float] = []
-    monkeypatch.setattr(http_mod.time, "sleep", waits.append)
+    monkeypatch.setattr(http_mod, "_sleep", waits.append)
     conn = connect(http_api_clean, max_retries=3, backoff_seconds=2)
     read(conn, "/flaky", params={"key": "no-header", "fail": 2, "retry_after": "none"})
     assert waits == [2, 4]
