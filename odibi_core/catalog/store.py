@@ -148,6 +148,20 @@ class RunCatalog:
                 pass
         self._local = threading.local()
 
+    def fingerprint(self) -> tuple:
+        """Changes whenever anything is written (the file or its WAL grows or is touched).
+
+        A stat call, no query: the Studio keys its caches on it, so cached catalog reads are
+        dropped exactly when a run (from any process) records something."""
+        out: list = []
+        for suffix in ("", "-wal"):
+            try:
+                st = os.stat(f"{self.path}{suffix}")
+                out += [st.st_mtime_ns, st.st_size]
+            except FileNotFoundError:
+                out += [0, 0]
+        return tuple(out)
+
     @property
     def schema_version(self) -> int:
         return int(self._query("SELECT value FROM meta WHERE key='schema_version'")[0]["value"])

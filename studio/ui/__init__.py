@@ -1,0 +1,1 @@
+"""Helpers shared by the Studio pages: the open project, cached reads, sign-in, small widgets."""
