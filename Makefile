@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 DEMO    := .demo/shop
 
-.PHONY: setup studio demo test test-fast lint bench clean system-deps
+.PHONY: setup sample studio demo test test-fast lint bench clean system-deps
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null 2>&1 || { echo "python3.11 is required"; exit 1; }
@@ -16,19 +16,37 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-# PostgreSQL server binaries for the SQL tests (the tests start their own server).
+# PostgreSQL server binaries for the SQL tests (the tests start their own server), and Debian's
+# chromium for the real-browser Studio tests (Playwright drives /usr/bin/chromium; no `playwright install`).
+# Without chromium the browser tests skip locally but fail under CI=true.
 system-deps:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
 	  || echo "warning: could not install PostgreSQL; its tests will be skipped"; }
+	@test -x /usr/bin/chromium || { \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
+	  || echo "warning: could not install chromium; the browser tests will be skipped (and fail under CI=true)"; }
 
-# The main job: the sample medallion project, run, with the path of its story.
-demo: setup
-	@test -d $(DEMO) || $(BIN)/odibi init-pipeline $(DEMO) --template local-medallion
-	cd $(DEMO) && ../../$(BIN)/odibi validate odibi.yaml && ../../$(BIN)/odibi run odibi.yaml --env dev
-	@echo "story: $$(cd $(DEMO) && ../../$(BIN)/odibi story last)"
+# The sample project the Studio opens: the local-medallion template, run a few times so run
+# history, stories and drift have something to show.
+sample: setup
+	@test -f $(DEMO)/odibi.yaml || $(BIN)/odibi init-pipeline $(DEMO) --template local-medallion
+	@test -f $(DEMO)/lake/_odibi_system/catalog.db || { cd $(DEMO) && \
+	  $(CURDIR)/$(BIN)/odibi validate odibi.yaml --env dev && \
+	  $(CURDIR)/$(BIN)/odibi run odibi.yaml --env dev --quiet && \
+	  $(CURDIR)/$(BIN)/odibi run odibi.yaml --env dev --quiet && \
+	  $(CURDIR)/$(BIN)/odibi run odibi.yaml --env dev --tag reporting --quiet; }
 
-studio: demo
+# The main job: the Studio on the sample project, on http://127.0.0.1:$(PORT) (loopback only).
+PORT ?= 8501
+studio: sample
+	ODIBI_PROJECT=$(abspath $(DEMO)) $(BIN)/python -m streamlit run studio/app.py \
+	  --server.address 127.0.0.1 --server.port $(PORT)
+
+# Without a browser: run the sample project once more and print where its story is.
+demo: sample
+	cd $(DEMO) && $(CURDIR)/$(BIN)/odibi run odibi.yaml --env dev
+	@echo "story: $$(cd $(DEMO) && $(CURDIR)/$(BIN)/odibi story last)"
 
 test: setup system-deps
 	$(BIN)/lint-imports --config pyproject.toml

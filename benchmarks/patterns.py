@@ -20,10 +20,7 @@ Run: .venv/bin/python benchmarks/patterns.py [--cases merge,scd2] [--engines pan
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,11 +31,10 @@ from typing import Callable
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-import yaml
 from deltalake import write_deltalake
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from engines import MARK, spark_unavailable, tree_rss  # noqa: E402
+from _runs import measure, spark_unavailable, write_project  # noqa: E402
 
 CHUNK = 1_000_000
 STATUSES = np.array(["pending", "shipped", "delivered", "cancelled", "returned"])
@@ -135,75 +131,12 @@ for _name, (_generate, _nodes) in _EVENT_CASES.items():
 
 
 # --- running ------------------------------------------------------------------------------------
-def write_project(root: Path, data: Path, nodes: list[dict]) -> Path:
-    cfg = {"project": "bench_patterns",
-           "connections": {"data": {"type": "local", "base_path": str(data)},
-                           "lake": {"type": "local", "base_path": "./lake"}},
-           "story": {"connection": "lake", "path": "stories"},
-           "system": {"connection": "lake", "path": "_system"},
-           "environments": {"spark": {"engine": "spark"}},
-           "pipelines": [{"pipeline": "bench", "nodes": nodes}]}
-    root.mkdir(parents=True, exist_ok=True)
-    path = root / "odibi.yaml"
-    path.write_text(yaml.safe_dump(cfg, sort_keys=False), encoding="utf-8")
-    return path
-
-
-def worker(engine: str, config: str) -> None:
-    """In the child: start the engine, run, print one JSON line with the last node's metrics."""
-    from odibi_core.runner.runner import RunOptions
-    from odibi_core.session import Session
-
-    t0 = time.perf_counter()
-    session = Session(config, env=None if engine == "pandas" else engine)
-    eng = session.engine
-    eng.count(eng.sql("SELECT 1 AS one", {}))  # starts a lazy engine (Spark: JVM + session) before timing
-    startup = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    (result,) = session.run(RunOptions())
-    run_s = time.perf_counter() - t1
-    last = result.nodes[-1]
-    out = {"engine": eng.name, "startup_s": startup, "run_s": run_s, "status": result.status,
-           "rows_out": last.rows_out, "error": last.error, "metrics": last.metrics}
-    session.close()
-    print(MARK + json.dumps(out, default=str), flush=True)
-
-
-def measure(engine: str, config: Path) -> dict:
-    """Run the worker in a subprocess; wall time, peak RSS of its process tree and of Python alone."""
-    env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "SPARK_LOCAL_IP": "127.0.0.1"}
-    with open(config.parent / f"{engine}.log", "w+") as out:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, __file__, "--worker", engine, str(config)], cwd=config.parent,
-                                stdout=out, stderr=subprocess.STDOUT, env=env)
-        peak, usage = 0, None
-        while usage is None:
-            peak = max(peak, tree_rss(proc.pid))
-            pid, _, rusage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                usage = rusage
-            else:
-                time.sleep(0.05)
-        wall = time.perf_counter() - t0
-        out.seek(0)
-        text = out.read()
-    line = next((ln for ln in text.splitlines() if ln.startswith(MARK)), None)
-    base = {"engine": engine, "wall_s": wall, "peak_tree_mb": peak / 2**20, "peak_python_mb": usage.ru_maxrss / 1024}
-    if line is None:
-        return {**base, "failed": " | ".join(text.strip().splitlines()[-5:])}
-    return {**json.loads(line[len(MARK):]), **base}
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--cases", default="merge,scd2", help=f"comma-separated cases ({', '.join(CASES)})")
     ap.add_argument("--engines", default="pandas,spark", help="comma-separated engines (default pandas,spark)")
     ap.add_argument("--scale", type=float, default=1.0, help="size factor (1 = the sizes above; 0.1 = a tenth)")
-    ap.add_argument("--worker", nargs=2, metavar=("ENGINE", "CONFIG"), help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.worker:
-        worker(*args.worker)
-        return
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     if "spark" in engines and spark_unavailable():
         print(f"skipping spark: the Spark engine is not available ({spark_unavailable()})")
@@ -222,7 +155,7 @@ def main() -> None:
                 if case.mutates:
                     run_data = Path(tmp) / f"{name}_data_{engine}"
                     shutil.copytree(data, run_data)
-                config = write_project(Path(tmp) / f"run_{name}_{engine}", run_data, case.nodes(run_data))
+                config = write_project(Path(tmp) / f"run_{name}_{engine}", run_data, case.nodes(run_data), "bench_patterns")
                 r = measure(engine, config)
                 results.append((name, size, r))
                 print(f"  {_line(name, size, r)}", flush=True)

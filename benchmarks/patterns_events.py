@@ -16,9 +16,6 @@ Run: .venv/bin/python benchmarks/patterns_events.py [--rows 10000000] [--cases s
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,10 +24,9 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from engines import MARK, spark_unavailable, tree_rss  # noqa: E402
+from _runs import measure, spark_unavailable, write_project  # noqa: E402
 
 CHUNK = 1_000_000
 EVENT_TYPES = np.array(["menu_view", "add_to_cart", "checkout", "order_placed", "search"])
@@ -103,75 +99,12 @@ CASES = {"sessionize": (generate_events, sessionize_nodes), "geo_zone": (generat
 
 
 # --- running ------------------------------------------------------------------------------------
-def write_project(root: Path, data: Path, nodes: list[dict]) -> Path:
-    cfg = {"project": "bench_patterns_events",
-           "connections": {"data": {"type": "local", "base_path": str(data)},
-                           "lake": {"type": "local", "base_path": "./lake"}},
-           "story": {"connection": "lake", "path": "stories"},
-           "system": {"connection": "lake", "path": "_system"},
-           "environments": {"spark": {"engine": "spark"}},
-           "pipelines": [{"pipeline": "bench", "nodes": nodes}]}
-    root.mkdir(parents=True, exist_ok=True)
-    path = root / "odibi.yaml"
-    path.write_text(yaml.safe_dump(cfg, sort_keys=False), encoding="utf-8")
-    return path
-
-
-def worker(engine: str, config: str) -> None:
-    """In the child: start the engine, run, print one JSON line (rows in/out of the last node)."""
-    from odibi_core.runner.runner import RunOptions
-    from odibi_core.session import Session
-
-    t0 = time.perf_counter()
-    session = Session(config, env=None if engine == "pandas" else engine)
-    eng = session.engine
-    eng.count(eng.sql("SELECT 1 AS one", {}))  # forces a lazy engine (Spark: JVM + session) to start
-    startup = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    (result,) = session.run(RunOptions())
-    run_s = time.perf_counter() - t1
-    last = result.nodes[-1]
-    out = {"engine": eng.name, "startup_s": startup, "run_s": run_s, "status": result.status,
-           "rows_in": last.rows_in, "rows_out": last.rows_written, "error": last.error, "metrics": last.metrics}
-    session.close()
-    print(MARK + json.dumps(out, default=str), flush=True)
-
-
-def measure(engine: str, config: Path) -> dict:
-    """Run the worker in a subprocess; wall time, peak RSS of its process tree and of Python alone."""
-    env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "SPARK_LOCAL_IP": "127.0.0.1"}
-    with open(config.parent / f"{engine}.log", "w+") as out:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, __file__, "--worker", engine, str(config)], cwd=config.parent,
-                                stdout=out, stderr=subprocess.STDOUT, env=env)
-        peak, usage = 0, None
-        while usage is None:
-            peak = max(peak, tree_rss(proc.pid))
-            pid, _, rusage = os.wait4(proc.pid, os.WNOHANG)  # keeps the child's ru_maxrss
-            if pid:
-                usage = rusage
-            else:
-                time.sleep(0.05)
-        wall = time.perf_counter() - t0
-        out.seek(0)
-        text = out.read()
-    line = next((ln for ln in text.splitlines() if ln.startswith(MARK)), None)
-    base = {"engine": engine, "wall_s": wall, "peak_tree_mb": peak / 2**20, "peak_python_mb": usage.ru_maxrss / 1024}
-    if line is None:
-        return {**base, "failed": " | ".join(text.strip().splitlines()[-5:])}
-    return {**json.loads(line[len(MARK):]), **base}
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rows", default="10000000", help="comma-separated sizes (default 10M)")
     ap.add_argument("--cases", default=",".join(CASES), help=f"comma-separated cases ({', '.join(CASES)})")
     ap.add_argument("--engines", default="pandas,spark", help="comma-separated engines (default pandas,spark)")
-    ap.add_argument("--worker", nargs=2, metavar=("ENGINE", "CONFIG"), help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.worker:
-        worker(*args.worker)
-        return
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     if "spark" in engines and spark_unavailable():
         print(f"skipping spark: the Spark engine is not available ({spark_unavailable()})")
@@ -186,7 +119,7 @@ def main() -> None:
                 generate(data, rows)
                 print(f"{case}: generated {rows:,} rows in {time.perf_counter() - t0:.1f} s", flush=True)
                 for engine in engines:
-                    config = write_project(Path(tmp) / f"run_{case}_{rows}_{engine}", data, nodes(data))
+                    config = write_project(Path(tmp) / f"run_{case}_{rows}_{engine}", data, nodes(data), "bench_patterns_events")
                     r = measure(engine, config)
                     results.append((case, rows, r))
                     print(f"  {_line(case, rows, r)}", flush=True)
@@ -204,7 +137,7 @@ def _line(case: str, rows: int, r: dict) -> str:
     if "failed" in r:
         return f"{head}{'':>10}{'':>8}{'':>14}{r['peak_tree_mb']:>12.0f}{r['peak_python_mb']:>10.0f}  " \
                f"FAILED: {r['failed'][:300]}"
-    result = r["status"] + (f", {r['rows_out']:,} rows out" if r.get("rows_out") is not None else "")
+    result = r["status"] + (f", {r['rows_written']:,} rows out" if r.get("rows_written") is not None else "")
     if r.get("error"):
         result += f" ({r['error'][:200]})"
     return (f"{head}{r['startup_s']:>10.1f}{r['run_s']:>8.1f}{rows / r['run_s']:>14,.0f}"
