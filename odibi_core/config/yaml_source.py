@@ -129,13 +129,34 @@ class _Walker:
 
 
 def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
-    """Parse one YAML document; syntax errors become located :class:`ConfigError`."""
+    """Parse one YAML document; syntax errors become located :class:`ConfigError`.
+
+    Valid files go through libyaml (C, ~10x faster: a 200-node project loads in tens of ms,
+    which the Studio needs on every config change); anything libyaml rejects, and text with
+    characters YAML forbids, is parsed again by the pure-Python parser, whose error messages
+    and marks the errors below are written for."""
+    fast = getattr(yaml, "CSafeLoader", None)
+    if fast is not None and not yaml.reader.Reader.NON_PRINTABLE.search(text):
+        try:
+            return _compose(fast(text), file)
+        except yaml.YAMLError:
+            pass  # re-parse below for the precise message
     try:
         loader = yaml.SafeLoader(text)  # the reader rejects control characters right here
     except yaml.reader.ReaderError as exc:
         char = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
         raise ConfigError(f"YAML syntax error: control character {char} is not allowed in YAML text",
                           location=_offset_location(text, file, exc.position)) from None
+    try:
+        return _compose(loader, file)
+    except yaml.MarkedYAMLError as exc:
+        raise _syntax_error(exc, file) from None
+    except yaml.YAMLError as exc:
+        text_ = " ".join(str(exc).split())
+        raise ConfigError(f"YAML error: {text_}", location=Location(file, 1, 1)) from None
+
+
+def _compose(loader, file: str) -> tuple[Any, SourceMap]:
     try:
         root = loader.get_single_node()
         if root is None:
@@ -144,11 +165,6 @@ def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
         walker.smap.set((), Location(file, root.start_mark.line + 1, root.start_mark.column + 1))
         data = walker.walk(root, ())
         return data, walker.smap
-    except yaml.MarkedYAMLError as exc:
-        raise _syntax_error(exc, file) from None
-    except yaml.YAMLError as exc:
-        text_ = " ".join(str(exc).split())
-        raise ConfigError(f"YAML error: {text_}", location=Location(file, 1, 1)) from None
     finally:
         loader.dispose()
 
