@@ -17,14 +17,16 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 # PostgreSQL server binaries for the SQL tests (the tests start their own server), and Debian's
-# chromium for the real-browser Studio tests (Playwright drives /usr/bin/chromium; no `playwright install`).
+# chromium for the real-browser Studio tests (Playwright drives /usr/bin/chromium; no `playwright install`),
+# with an emoji font so the Studio's status icons show in the screenshots.
 # Without chromium the browser tests skip locally but fail under CI=true.
 system-deps:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
 	  || echo "warning: could not install PostgreSQL; its tests will be skipped"; }
-	@test -x /usr/bin/chromium || { \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
+	@{ test -x /usr/bin/chromium && test -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf; } || { \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	     chromium chromium-driver fonts-noto-color-emoji >/dev/null) \
 	  || echo "warning: could not install chromium; the browser tests will be skipped (and fail under CI=true)"; }
 
 # The sample project the Studio opens: the local-medallion template, run a few times so run

@@ -33,24 +33,20 @@ PAGES = ["pipelines.py", "builder.py", "run.py", "history.py", "stories.py", "dr
 GOAL_S = 1.5
 
 
-def render(page: str) -> float:
-    """Seconds for one first render of ``page`` in a new AppTest session."""
+def render(page: str) -> tuple[float, str]:
+    """Seconds for one first render of ``page`` in a new AppTest session (no other page first)."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "studio" / "app.py"), default_timeout=120)
-    at.run()  # the default page (Pipelines) renders here; the page switch below is what is timed
-    if page == PAGES[0]:
-        at = AppTest.from_file(str(ROOT / "studio" / "app.py"), default_timeout=120)
-        t0 = time.perf_counter()
-        at.run()
-    else:
+    if page != PAGES[0]:
         at.switch_page(f"../pages/{page}")
-        t0 = time.perf_counter()
-        at.run()
+    t0 = time.perf_counter()
+    at.run()
     elapsed = time.perf_counter() - t0
     if at.exception:
         raise RuntimeError(f"{page} raised: {at.exception[0].value}")
-    return elapsed
+    title = at.title[0].value if at.title else "(no title)"
+    return elapsed, title
 
 
 def clear_caches() -> None:
@@ -85,11 +81,12 @@ def main() -> None:
             cold, warm = [], []
             for _ in range(args.repeat):
                 clear_caches()
-                cold.append(render(page))
-                warm.append(render(page))
+                seconds, title = render(page)
+                cold.append(seconds)
+                warm.append(render(page)[0])
             c, w = statistics.median(cold), statistics.median(warm)
             verdict = "ok" if c < GOAL_S else "OVER"
-            print(f"{page[:-3]:<18}{c:>9.2f}{w:>9.2f}  {verdict}", flush=True)
+            print(f"{page[:-3]:<18}{c:>9.2f}{w:>9.2f}  {verdict:<5} (rendered: {title})", flush=True)
         print("cold = all Streamlit caches cleared (first visitor after a restart or a new run); "
               "warm = a new session with caches filled; medians of --repeat renders, AppTest in-process")
 

@@ -15,7 +15,9 @@ from odibi_core.catalog import RunCatalog
 from odibi_core.config.loader import LoadedProject, load_project
 from odibi_core.connections.base import FileConnection
 from odibi_core.connections.registry import create_connection
+from odibi_core.drift import annotate_runs
 from odibi_core.engines.registry import engine_class
+from odibi_core import locks
 from odibi_core.errors import ConfigError, OdibiError
 from odibi_core.graph import Graph
 from odibi_core.runner.plan import check_plan
@@ -80,7 +82,26 @@ class Session:
         return self._catalog
 
     # --- actions -----------------------------------------------------------------------------
+    run_by = "the Python API"  # who holds the pipeline locks of a run; the CLI and Studio jobs say so
+    job_id: str | None = None
+
     def run(self, opts: RunOptions | None = None, on_event: Callable[[Event], None] | None = None) -> list[RunResult]:
+        """Run the plan while holding a lock on each pipeline it touches (a dry run locks nothing), so
+        a second run of the same pipeline, from any process, is refused with ``locks.PipelineBusy``."""
+        opts = opts or RunOptions()
+        if opts.dry_run:
+            return self._run(opts, on_event)
+        selection = {k: v for k, v in (("pipelines", opts.pipelines), ("nodes", opts.nodes), ("tags", opts.tags),
+                                       ("with_upstream", opts.with_upstream)) if v}
+        with locks.acquire(self.system_dir, self.planned_pipelines(opts), by=self.run_by, job_id=self.job_id,
+                           selection=selection):
+            return self._run(opts, on_event)
+
+    def planned_pipelines(self, opts: RunOptions) -> list[str]:
+        """Pipelines a run with ``opts`` touches (plan() reads only the graph: no engine is started)."""
+        return sorted({self.graph.nodes[n].pipeline for n in Runner(self.loaded, None, self.graph).plan(opts)})
+
+    def _run(self, opts: RunOptions | None, on_event: Callable[[Event], None] | None) -> list[RunResult]:
         opts = opts or RunOptions()
         if opts.workers is None and self.config.performance.workers:
             opts.workers = self.config.performance.workers
@@ -103,6 +124,7 @@ class Session:
         results = runner.run(opts)
         if opts.dry_run:
             return results
+        annotate_runs(catalog, results, self.graph, self.config.drift)  # before story and record: vs history only
         for result in results:
             if story_cfg.enabled:
                 try:

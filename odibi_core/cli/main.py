@@ -12,7 +12,7 @@ import sys
 import typer
 from rich.markup import escape
 
-from odibi_core.cli import history_cmd, init_cmd, run_cmd, validate_cmd
+from odibi_core.cli import drift_cmd, history_cmd, init_cmd, run_cmd, validate_cmd
 from odibi_core.cli.console import err_console
 from odibi_core.errors import OdibiError
 
@@ -29,6 +29,7 @@ run_cmd.register(app)
 validate_cmd.register(app)
 history_cmd.register(app)
 init_cmd.register(app)
+drift_cmd.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import sys
 import threading
 import time
@@ -27,26 +30,90 @@ def register(app: typer.Typer) -> None:
         workers: int = typer.Option(4, "--workers", "-w", min=1, max=64, help="Nodes run in parallel."),
         dry_run: bool = typer.Option(False, "--dry-run", help="Show the plan; read and write nothing."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the summary."),
+        job_file: Optional[str] = typer.Option(None, "--job-file", hidden=True,
+                                               help="Keep a JSON state file here (the Studio's background runs)."),
     ) -> None:
-        """Run pipelines. Exit code 0 on success or partial success, 1 when a node failed, 2 on bad input."""
+        """Run pipelines. Exit code 0 on success or partial success, 1 when a node failed, 2 on bad input.
+
+        Ctrl+C (or SIGTERM) cancels: running nodes finish, no new ones start, the run is recorded as
+        cancelled. A second Ctrl+C stops at once. A pipeline already being run elsewhere is refused."""
         from odibi_core.runner.runner import RunOptions
         from odibi_core.session import open_session
+        from odibi_core.workspace.ghosts import close_unfinished
+        from odibi_core.workspace.job_state import STOPPED_AT_ONCE, JobStateWriter
 
-        session = open_session(config, env)
+        job = JobStateWriter(job_file) if job_file else None
         opts = RunOptions(pipelines=pipeline, nodes=node, tags=tag, with_upstream=upstream, workers=workers,
                           dry_run=dry_run)
-        if dry_run:
-            _print_plan(session, opts)
-            return
-        progress = _Progress(enabled=not quiet)
         try:
-            with progress:
-                results = session.run(opts, on_event=progress.on_event)
+            session = open_session(config, env)
+            if dry_run:
+                _print_plan(session, opts)
+                if job is not None:
+                    job.finish(0, [])
+                return
+            session.run_by, session.job_id = ("the Studio", job.job_id) if job else ("odibi run", None)
+            progress = _Progress(enabled=not quiet)
+            forward = job.tee(progress.on_event) if job else progress.on_event
+            run_ids: list[str] = []
+
+            def on_event(event: dict) -> None:
+                if event["type"] == "run_started":
+                    run_ids.append(event["run"].run_id)
+                forward(event)
+
+            def stop_now(code: int) -> None:  # second signal: close our runs as cancelled, then exit
+                try:
+                    close_unfinished(session.catalog, run_ids, status="cancelled", error=STOPPED_AT_ONCE)
+                    if job is not None:
+                        job.stopped_at_once(code)
+                except Exception:  # noqa: BLE001 - best effort; the Studio's ghost check closes them later
+                    pass
+
+            try:
+                with progress, _cancel_on_signals(opts.cancel, job, stop_now):
+                    results = session.run(opts, on_event=on_event)
+            finally:
+                session.close()
+        except BaseException as exc:
+            if job is not None:
+                job.fail(exc)
+            raise
+        code = 1 if any(r.status in ("failed", "cancelled") for r in results) else 0
+        try:
+            _print_summary(results)
         finally:
-            session.close()
-        _print_summary(results)
-        if any(r.status in ("failed", "cancelled") for r in results):
-            raise typer.Exit(1)
+            if job is not None:  # after the summary, so the job's log is complete once it says finished
+                job.finish(code, results)
+        if code:
+            raise typer.Exit(code)
+
+
+@contextlib.contextmanager
+def _cancel_on_signals(cancel: threading.Event, job=None, stop_now=None):
+    """First SIGINT/SIGTERM: start no new node, let running ones finish, record the run as cancelled.
+    A second one exits at once, after ``stop_now`` marked the unfinished runs cancelled."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame) -> None:
+        if cancel.is_set():
+            os.write(2, b"\nstopped at once\n")
+            if stop_now is not None:
+                stop_now(128 + signum)
+            os._exit(128 + signum)
+        cancel.set()
+        os.write(2, b"\ncancelling: running nodes finish, no new node starts (signal again to stop at once)\n")
+        if job is not None:
+            job.cancel_requested()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def _print_plan(session, opts) -> None:

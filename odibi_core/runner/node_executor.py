@@ -33,6 +33,12 @@ class NodeRunContext:
     max_sample_rows: int
     upstream_frame: Callable[[str], Any]  # name -> frame (in memory, or read from its write target)
     history: Callable[[str], list[int]] | None = None  # node -> previous row counts, newest first
+    row_limit: int | None = None  # previews: keep at most this many rows of every read
+    write: bool = True  # previews: False skips every write (and transformers that write to a target)
+
+    def read(self, cfg: ReadConfig) -> Any:
+        df = self.engine.read(cfg)
+        return self.engine.head(df, self.row_limit) if self.row_limit else df
 
 
 def execute_node(gn: GraphNode, rc: NodeRunContext, result: NodeResult) -> Any:
@@ -48,12 +54,12 @@ def execute_node(gn: GraphNode, rc: NodeRunContext, result: NodeResult) -> Any:
         for alias, ref in node.inputs.items():
             if isinstance(ref, ReadConfig):
                 phase = f"inputs.{alias}"
-                tables[alias] = engine.read(ref)
+                tables[alias] = rc.read(ref)
             else:
                 tables[alias] = rc.upstream_frame(gn.input_aliases[alias])
         if node.read is not None:
             phase = "read"
-            df = engine.read(node.read)
+            df = rc.read(node.read)
         elif node.depends_on:
             df = tables[node.depends_on[0]]
         else:
@@ -66,10 +72,17 @@ def execute_node(gn: GraphNode, rc: NodeRunContext, result: NodeResult) -> Any:
         if node.transformer:
             phase = f"transformer {node.transformer}"
             spec = get_transformer(node.transformer)
-            ctx.df = spec.call(ctx, spec.validate_params(node.params))
+            if rc.write or not writes_target(spec):
+                ctx.df = spec.call(ctx, spec.validate_params(node.params))
+            else:
+                result.warnings.append(_skipped_writer(spec.name))
         if node.transform:
             for i, step in enumerate(node.transform.steps):
                 phase = f"transform.steps[{i}] ({step.kind})"
+                name = step.function or step.operation
+                if name and not rc.write and writes_target(get_transformer(name)):
+                    result.warnings.append(_skipped_writer(name))
+                    continue
                 ctx.df = _run_step(ctx, step, rc.project_root)
 
         df = ctx.df
@@ -89,7 +102,8 @@ def execute_node(gn: GraphNode, rc: NodeRunContext, result: NodeResult) -> Any:
             if outcome.quarantined is not None and outcome.quarantined_rows:
                 phase = "quarantine"
                 result.metrics["quarantined_rows"] = outcome.quarantined_rows
-                _write_quarantine(engine, outcome.quarantined, node.validation.quarantine)
+                if rc.write:
+                    _write_quarantine(engine, outcome.quarantined, node.validation.quarantine)
             df = outcome.df
 
         schema_out = engine.schema(df)
@@ -101,7 +115,7 @@ def execute_node(gn: GraphNode, rc: NodeRunContext, result: NodeResult) -> Any:
         result.rows_out = engine.count(df)
         result.sample, result.sample_masked = _sample(engine, df, node, rc.max_sample_rows)
 
-        if node.write is not None:
+        if node.write is not None and rc.write:
             phase = "write"
             out = _with_metadata(ctx, df, node, rc.run_id) if node.write.add_metadata else df
             wr = engine.write(out, node.write)
@@ -120,6 +134,18 @@ def execute_node(gn: GraphNode, rc: NodeRunContext, result: NodeResult) -> Any:
     finally:
         if ctx is not None:
             result.sql = [secrets.mask(s) for s in ctx.sql_log]
+
+
+def writes_target(spec) -> bool:
+    """Transformers whose params name a target table (merge, scd2) write to it while they run."""
+    from odibi_core.transformers.patterns.target import TargetParams
+
+    return isinstance(spec.params_model, type) and issubclass(spec.params_model, TargetParams)
+
+
+def _skipped_writer(name: str) -> str:
+    return (f"preview: transformer '{name}' writes to its target table, so it did not run; "
+            "the rows shown are its input")
 
 
 def _write_quarantine(engine: Engine, frame: Any, q) -> None:

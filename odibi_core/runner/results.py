@@ -41,6 +41,7 @@ class NodeResult:
     write_version: int | None = None
     error: str | None = None
     error_type: str | None = None
+    error_phase: str | None = None  # where it failed: read, transformer x, transform.steps[1] (sql), write...
     suggestion: str | None = None
     skipped_reason: str | None = None
     warnings: list[str] = field(default_factory=list)
@@ -49,6 +50,7 @@ class NodeResult:
     layer: str | None = None
     tags: list[str] = field(default_factory=list)
     transformer: str | None = None
+    drift: list[dict[str, Any]] = field(default_factory=list)  # findings of odibi_core.drift, set by Session.run
 
 
 @dataclass

@@ -37,6 +37,10 @@ class RunOptions:
     dry_run: bool = False
     sleep: Callable[[float], None] = time.sleep  # retries wait through this (tests pass a no-op)
     cancel: threading.Event = field(default_factory=threading.Event)
+    # previews (the Studio's Builder): every read keeps at most row_limit rows and samples hold that
+    # many; write=False writes nothing (write blocks, quarantine, transformers that MERGE into a target)
+    row_limit: int | None = None
+    write: bool = True
 
 
 class Runner:
@@ -179,7 +183,8 @@ class _Scheduler:
         from odibi_core.config.models import ReadConfig
 
         read = ReadConfig(connection=write.connection, format=write.format, path=write.path, table=write.table)
-        return self.r.engine.read(read)
+        frame = self.r.engine.read(read)
+        return self.r.engine.head(frame, self.opts.row_limit) if self.opts.row_limit else frame
 
     def _run_node(self, name: str) -> bool:
         gn = self.r.graph.nodes[name]
@@ -188,7 +193,8 @@ class _Scheduler:
         retry = node.retry or self.r.loaded.config.retry
         attempts = attempts_for(retry)
         rc = NodeRunContext(self.r.engine, self.r.loaded.root, self.run_ids[gn.pipeline], self.r.loaded.env,
-                            self.r.loaded.config.story.max_sample_rows, self._upstream_frame, self.r.history)
+                            self.opts.row_limit or self.r.loaded.config.story.max_sample_rows, self._upstream_frame,
+                            self.r.history, row_limit=self.opts.row_limit, write=self.opts.write)
         start_wall = utc_now()
         nr.started_at = iso(start_wall)
         nr.status = "running"
@@ -197,7 +203,7 @@ class _Scheduler:
         ok = False
         for attempt in range(1, attempts + 1):
             nr.attempts = attempt
-            nr.error = nr.suggestion = nr.error_type = None
+            nr.error = nr.suggestion = nr.error_type = nr.error_phase = None
             try:
                 out = execute_node(gn, rc, nr)
                 ok = True
@@ -209,6 +215,7 @@ class _Scheduler:
                 nr.error = exc.message
                 nr.suggestion = exc.suggestion
                 nr.error_type = type(exc.__cause__).__name__ if exc.__cause__ else "NodeExecutionError"
+                nr.error_phase = exc.phase
                 if attempt < attempts and is_retryable(exc.__cause__) and not self.opts.cancel.is_set():
                     nr.warnings.append(f"attempt {attempt} failed: {exc.message}")
                     self.opts.sleep(delay_for(retry, attempt))

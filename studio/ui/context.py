@@ -43,12 +43,24 @@ def project_fingerprint(ws: Workspace) -> tuple:
     return tuple(out)
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def _environments(root: str, fingerprint: tuple) -> tuple[list[str], str | None]:
+    ws = Workspace(root)  # fingerprint: part of the cache key only (a changed env file re-reads)
+    return ws.environments(), ws.default_env()
+
+
+def environments() -> list[str]:
+    """Env names of the open project, re-read only when a project file changes."""
+    ws = workspace()
+    return _environments(str(ws.root), project_fingerprint(ws))[0]
+
+
 def current_env() -> str | None:
     """The environment chosen in the sidebar (``None``: the base config)."""
     ws = workspace()
-    envs = ws.environments()
+    envs, default = _environments(str(ws.root), project_fingerprint(ws))
     if st.session_state.get("env") not in envs:
-        st.session_state["env"] = ws.default_env()
+        st.session_state["env"] = default
     return st.session_state.get("env")
 
 
@@ -58,7 +70,7 @@ def sidebar() -> None:
     with st.sidebar:
         st.markdown(f"**Project** `{ws.name}`")
         st.caption(str(ws.root))
-        envs = ws.environments()
+        envs = environments()
         if envs:
             current_env()
             st.selectbox("Environment", envs, key="env", help="Overlay from `environments:` or env.<name>.yaml")

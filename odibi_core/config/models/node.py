@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from odibi_core.config.models.base import StrictModel, key_error
+from odibi_core.config.models.drift import DriftConfig
 from odibi_core.config.models.io import ReadConfig, WriteConfig
 from odibi_core.config.models.validation import ValidationConfig
 
@@ -71,7 +72,7 @@ class NodeConfig(StrictModel):
     cache: bool = False
     sensitive: bool | list[str] = False
     retry: RetryConfig | None = None
-    drift: dict[str, Any] | None = None
+    drift: DriftConfig | None = None  # None: the project's drift defaults (see config/models/drift.py)
 
     @field_validator("name")
     @classmethod

@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 
 from odibi_core.config.models.base import StrictModel
 from odibi_core.config.models.connections import ConnectionConfig
+from odibi_core.config.models.drift import DriftConfig
 from odibi_core.config.models.node import PipelineConfig, RetryConfig
 
 
@@ -66,6 +67,7 @@ class ProjectConfig(StrictModel):
     alerts: list[AlertConfig] = Field(default_factory=list)
     performance: PerformanceConfig = Field(default_factory=PerformanceConfig)
     production: bool = False
+    drift: DriftConfig | None = None  # defaults for every node's drift: (a node's own keys win)
 
     @field_validator("connections")
     @classmethod

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import Field, model_validator
 
 from odibi_core.config.models.base import StrictModel
+from odibi_core.config.models.drift import RowCountDriftConfig
 
 OnFail = Literal["warn", "fail", "quarantine"]
 
@@ -102,7 +103,9 @@ class QuarantineConfig(StrictModel):
 class GateConfig(StrictModel):
     require_pass_rate: float = Field(default=1.0, ge=0, le=1)
     on_fail: Literal["abort", "warn_and_write", "write_valid_only"] = "abort"
-    row_count: dict[str, Any] | None = None
+    row_count: RowCountDriftConfig | None = Field(
+        default=None, description="Row-count anomaly thresholds for this node; the same keys as "
+                                  "drift.row_count, which they override (see docs/drift.md).")
 
 
 class ValidationConfig(StrictModel):
