@@ -81,6 +81,9 @@ if data is None and st.session_state.get(state.PIPELINE) not in (None, *options)
     options.insert(0, st.session_state[state.PIPELINE])  # unreadable YAML: keep the pick for when it is fixed
 if st.session_state.get(state.PIPELINE) not in options:
     st.session_state[state.PIPELINE] = pipes[0] if pipes else state.NEW_PIPELINE
+# Pin the choice server-side: the label carries a problem count, and a browser sends the label it
+# showed, which no longer matches once the count changes (the picker would jump to the first pipeline).
+st.session_state[state.PIPELINE] = st.session_state[state.PIPELINE]
 
 
 def _pipeline_label(name: str) -> str:

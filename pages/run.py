@@ -182,6 +182,7 @@ ids = [j.job_id for j in recent]
 by_id = {j.job_id: j for j in recent}
 if st.session_state.get("run_job_pick") not in ids:  # after a refresh: the running job, else the newest
     st.session_state["run_job_pick"] = next((j.job_id for j in recent if j.status in ACTIVE), ids[0])
+st.session_state["run_job_pick"] = st.session_state["run_job_pick"]  # pinned server-side across label changes
 # the label leaves out the status: it changes while the live panel redraws, and this box is not redrawn
 pick = st.selectbox("Job", ids, key="run_job_pick",
                     format_func=lambda i: f"{_when(by_id[i].started_at)} · {by_id[i].label} · env {by_id[i].env or 'base'}")

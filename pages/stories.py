@@ -99,6 +99,7 @@ def _pick_run(key: tuple) -> str:
         st.stop()
     if st.session_state.get("story_run") not in labels:
         st.session_state["story_run"] = current if current in labels else next(iter(labels))
+    st.session_state["story_run"] = st.session_state["story_run"]  # pinned: a live run's label changes
     run_id = c2.selectbox("Run", list(labels), format_func=labels.get, key="story_run",
                           help=f"The newest {CHOICES} runs; a run opened from Run history is added to the list.")
     st.session_state["story_run_id"] = run_id

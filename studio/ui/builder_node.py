@@ -46,6 +46,7 @@ def node_list(ws: Workspace, data: dict, pipeline: str, pal: Palettes, issues: l
         state.reset_widgets()
     if not isinstance(ss.get(NODE), int) or not 0 <= ss[NODE] < len(nodes):
         ss[NODE] = 0
+    ss[NODE] = ss[NODE]  # pinned server-side: the label shows a problem count that changes (see builder.py)
     counts = [sum(1 for x in issues if x.node_ref == (pi, i)) for i in range(len(nodes))]
 
     def label(i: int) -> str:

@@ -76,8 +76,8 @@ def agraph_payload(view: GraphView, height: int | None = None) -> tuple[list[Nod
         edges.append(edge)
     smooth = ({"enabled": True, "type": "cubicBezier", "forceDirection": "horizontal", "roundness": 0.4}
               if len(edges) <= SMOOTH_MAX_EDGES else {"enabled": False})
-    config = Config(height=height, width=1000, directed=True, physics=False, hierarchical=False, groups={},
-                    stabilization=False, fit=True)
+    config = Config(height=height, width=1000, directed=True, physics=False, hierarchical=False, groups={})
+    config.physics["stabilization"] = {"enabled": False, "fit": True}  # top-level keys make vis.js log errors
     config.width = "100%"
     config.nodes = {"shape": "box", "borderWidth": 3, "borderWidthSelected": 4,
                     "font": {"color": _LIGHT_TEXT, "size": 16}}
