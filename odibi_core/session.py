@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from odibi_core.catalog import RunCatalog
+from odibi_core.catalog.node_counts import successful_counts
 from odibi_core.config.loader import LoadedProject, load_project
 from odibi_core.connections.base import FileConnection
 from odibi_core.connections.registry import create_connection
@@ -138,11 +139,12 @@ class Session:
         return results
 
     def _row_history(self, node: str) -> list[int]:
+        """Recent successful row counts of ``node`` (for volume_drop), from an index-ordered query."""
         try:
-            rows = self.catalog.node_history(node, limit=30)
+            rows = successful_counts(self.catalog, node, limit=30)
         except Exception:  # noqa: BLE001 - no history is a valid state
             return []
-        return [r["rows_out"] for r in rows if r.get("status") in ("success", "warning") and r.get("rows_out") is not None]
+        return [r["rows_out"] for r in rows]
 
     def close(self) -> None:
         if self._engine is not None:
