@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 DEMO    := .demo/shop
 
-.PHONY: setup sample studio demo test test-fast lint bench clean system-deps
+.PHONY: setup sample studio demo test test-fast lint bench bench-eats clean system-deps
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null 2>&1 || { echo "python3.11 is required"; exit 1; }
@@ -61,6 +61,13 @@ bench: setup
 	$(BIN)/python benchmarks/overhead.py
 	$(BIN)/python benchmarks/story_size.py
 	$(BIN)/python benchmarks/engines.py --rows 1000000
+
+# OdibiEats at scale 0.1 and 1: pandas vs Spark vs a hand-written DuckDB baseline; writes
+# reference_eats/PERFORMANCE.md and performance.png (SCALES=0.1,1,10 adds scale 10, about 10 GB).
+SCALES ?= 0.1,1
+bench-eats: setup
+	$(BIN)/python -m pip install -q -e ".[bench]"
+	$(BIN)/python benchmarks/eats.py --scales $(SCALES)
 
 clean:
 	rm -rf .demo test-artifacts .pytest_cache

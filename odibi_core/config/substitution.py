@@ -2,6 +2,9 @@
 
 Supported forms (``$${`` escapes a literal ``${``):
 - ``${VAR}`` and ``${env:VAR}``: an environment variable; a missing one is an error naming it.
+- ``${VAR:-default}`` and ``${env:VAR:-default}``: the variable, or ``default`` when it is unset or
+  empty (the shell's rule), so a project can ship a working default (``${ODIBI_EATS_LANDING:-landing}``)
+  that a user overrides without editing the file. ``${date:-7d}`` stays a relative date.
 - ``${vars.name}`` (dotted for nested vars): a value from the project's ``vars:``.
 - ``${date:-7d}``, ``${date:+1h:%Y%m%d}``, ``${date:today}``: a date relative to now (UTC), units
   m (minutes), h, d, w; the default format is ``%Y-%m-%d``.
@@ -64,7 +67,7 @@ class Substitutor:
             if m.group(0) == "$${":
                 return "${"
             value = self._resolve(m.group(1), path, typed=False)
-            if m.group(1).startswith("env:") or _ENV_NAME.match(m.group(1)):
+            if m.group(1).startswith("env:") or _ENV_NAME.match(m.group(1).partition(":-")[0]):
                 from_env.append(value)
             return str(value)
 
@@ -82,11 +85,15 @@ class Substitutor:
         if expr.startswith("date:"):
             return self._date(expr, path)
         name = expr[4:] if expr.startswith("env:") else expr
+        name, sep, default = name.partition(":-")
         if not _ENV_NAME.match(name):
             self._fail(f"cannot understand '${{{expr}}}'", path,
-                       "use ${VAR}, ${env:VAR}, ${vars.name} or ${date:-7d[:fmt]}")
+                       "use ${VAR}, ${VAR:-default}, ${env:VAR}, ${vars.name} or ${date:-7d[:fmt]}")
+        if sep and not self.environ.get(name):
+            return default  # unset or empty: the default, as the shell does; not a secret (it is in the file)
         if name not in self.environ:
-            self._fail(f"environment variable '{name}' is not set", path, f"export {name}=... before running")
+            self._fail(f"environment variable '{name}' is not set", path,
+                       f"export {name}=... before running, or write ${{{name}:-default}} to give a default")
         value = self.environ[name]
         # a secret by where it lands (password: ${X}) or by its own name (${DB_PASSWORD} inside a url)
         if secrets.is_secret_key(name) or (path and isinstance(path[-1], str) and secrets.is_secret_key(path[-1])):

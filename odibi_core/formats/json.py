@@ -2,11 +2,14 @@
 
 ``json`` auto-detects the two layouts (a file whose first non-blank character is ``[`` is an
 array); ``jsonl`` always means JSON Lines. pyarrow parses lines fast; when it fails we parse
-line by line in Python only to say *which* line is bad, or to skip bad lines when
-``options.on_bad_lines: skip``. The number of skipped lines travels back in the table's schema
-metadata (``b"odibi.bad_lines"``) rather than on the format instance, which is shared between
-threads. Writes produce JSON Lines unless ``lines: false`` (``json`` only); timestamps and dates
-are written as ISO-8601 text.
+line by line in Python only to say *which* line is bad, to skip bad lines when
+``options.on_bad_lines: skip``, or to keep them when ``on_bad_lines: keep``: a bad line becomes a
+row whose columns are all NULL but ``_corrupt_record``, which holds the line's text (NULL on good
+rows; Spark's PERMISSIVE name). A pipeline can then quarantine such rows with a validation test
+instead of losing them or failing the whole read. The number of bad lines travels back in the
+table's schema metadata (``b"odibi.bad_lines"``) rather than on the format instance, which is
+shared between threads. Writes produce JSON Lines unless ``lines: false`` (``json`` only);
+timestamps and dates are written as ISO-8601 text.
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ from odibi_core.formats._file_format import FileFormat
 from odibi_core.formats.registry import register_format
 
 BAD_LINES_KEY = b"odibi.bad_lines"
-_BAD = ("error", "skip")
+CORRUPT_COLUMN = "_corrupt_record"
+_BAD = ("error", "skip", "keep")
 
 
 def _to_json(value: Any) -> Any:
@@ -77,6 +81,19 @@ def _python_table(rows: list[dict]) -> pa.Table:
     return pa.Table.from_arrays(arrays, names=list(names))
 
 
+def _with_corrupt(table: pa.Table, path: str) -> pa.Table:
+    """The table with an all-NULL ``_corrupt_record`` column at the end (every row parsed)."""
+    if CORRUPT_COLUMN in table.column_names:
+        raise OdibiError(f"'{path}' already has a field '{CORRUPT_COLUMN}', the column on_bad_lines: keep adds; "
+                         "rename the field, or read with on_bad_lines: error or skip.")
+    return table.append_column(pa.field(CORRUPT_COLUMN, pa.string()), pa.nulls(table.num_rows, pa.string()))
+
+
+def _corrupt_only(texts: list[bytes]) -> pa.Table:
+    """A table of bad records only: their text in ``_corrupt_record``."""
+    return pa.table({CORRUPT_COLUMN: pa.array([t.decode("utf-8", errors="replace") for t in texts], pa.string())})
+
+
 class _JsonBase(FileFormat):
     suffixes = (".jsonl", ".json", ".ndjson")
     lenient_types = True
@@ -107,37 +124,46 @@ class _JsonBase(FileFormat):
             data = data.decode(encoding).encode("utf-8")
         data = data.removeprefix(b"\xef\xbb\xbf")
         if not self._layout(data, options, path):
-            table = self._read_array(data, path)
+            table = self._read_array(data, path, keep=bad == "keep")
         else:
-            table = self._read_lines(data, path, skip=bad == "skip")
+            table = self._read_lines(data, path, bad)
         return table
 
-    def _read_array(self, data: bytes, path: str) -> pa.Table:
+    def _read_array(self, data: bytes, path: str, *, keep: bool = False) -> pa.Table:
         try:
             rows = json.loads(data)
         except json.JSONDecodeError as exc:
+            if keep:  # the whole file is one bad record, as Spark's multiLine PERMISSIVE read says
+                return _corrupt_only([data])
             raise OdibiError(f"'{path}' is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.") from None
         if isinstance(rows, dict):
             rows = [rows]
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            if keep:
+                return _corrupt_only([data])
             raise OdibiError(f"'{path}': a JSON file must hold an object or an array of objects.")
         if not rows:
-            return pa.table({})
+            return _with_corrupt(pa.table({}), path) if keep else pa.table({})
         lines = b"\n".join(json.dumps(r).encode() for r in rows)
         try:
-            return _arrow_from_lines(lines)
+            table = _arrow_from_lines(lines)
         except pa.ArrowInvalid:
-            return _python_table(rows)
+            table = _python_table(rows)
+        return _with_corrupt(table, path) if keep else table
 
-    def _read_lines(self, data: bytes, path: str, *, skip: bool) -> pa.Table:
-        meta = {BAD_LINES_KEY: b"0"} if skip else None
+    def _read_lines(self, data: bytes, path: str, bad: str = "error") -> pa.Table:
+        keep = bad == "keep"
+        meta = {BAD_LINES_KEY: b"0"} if bad != "error" else None
         if not data.strip():
-            return pa.table({}).replace_schema_metadata(meta)
+            table = _with_corrupt(pa.table({}), path) if keep else pa.table({})
+            return table.replace_schema_metadata(meta)
         try:
-            return _arrow_from_lines(data).replace_schema_metadata(meta)
+            table = _arrow_from_lines(data)
+            return (_with_corrupt(table, path) if keep else table).replace_schema_metadata(meta)
         except pa.ArrowInvalid:
             pass  # find the bad line (or the type change) in Python
-        rows, good, bad_count = [], [], 0
+        rows, good, bad_lines = [], [], []
+        positions: list[int | None] = []  # per kept row: its index among the good rows, None for a bad line
         for lineno, raw in enumerate(data.splitlines(), start=1):
             if not raw.strip():
                 continue
@@ -146,23 +172,34 @@ class _JsonBase(FileFormat):
                 if not isinstance(obj, dict):
                     raise ValueError(f"expected an object, got {type(obj).__name__}")
             except ValueError as exc:
-                if not skip:
+                if bad == "error":
                     reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
                     raise OdibiError(
                         f"malformed JSON in '{path}' at line {lineno}: {reason}. Fix the line, or set "
-                        "options: {on_bad_lines: skip} on the read to skip such lines."
+                        "options: {on_bad_lines: skip} on the read to skip such lines (keep: to keep them "
+                        "in a _corrupt_record column)."
                     ) from None
-                bad_count += 1
+                bad_lines.append(raw)
+                positions.append(None)
                 continue
+            positions.append(len(rows))
             rows.append(obj)
             good.append(raw)
-        meta = {BAD_LINES_KEY: str(bad_count).encode()} if skip else None
+        meta = {BAD_LINES_KEY: str(len(bad_lines)).encode()} if bad != "error" else None
         if not rows:
-            return pa.table({}).replace_schema_metadata(meta)
+            table = _corrupt_only(bad_lines) if keep else pa.table({})
+            return table.replace_schema_metadata(meta)
         try:
             table = _arrow_from_lines(b"\n".join(good))
         except pa.ArrowInvalid:
             table = _python_table(rows)
+        if keep:
+            table = _with_corrupt(table, path)
+            # a NULL index in take() gives a row of NULLs: the bad lines, in file order
+            table = table.take(pa.array(positions, pa.int64()))
+            texts = iter(bad_lines)
+            corrupt = [None if p is not None else next(texts).decode("utf-8", errors="replace") for p in positions]
+            table = table.set_column(table.num_columns - 1, CORRUPT_COLUMN, pa.array(corrupt, pa.string()))
         return table.replace_schema_metadata(meta)
 
     def check_write(self, table: pa.Table, options: dict[str, Any], single_file: bool) -> None:

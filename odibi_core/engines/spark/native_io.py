@@ -39,6 +39,7 @@ from odibi_core.errors import OdibiError
 from odibi_core.formats import _files as F
 from odibi_core.formats.base import WriteResult
 from odibi_core.formats.csv import _delimiter, _header, _normalise
+from odibi_core.formats.json import CORRUPT_COLUMN
 from odibi_core.engines.spark.errors import SPARK_ERRORS, one_line
 from odibi_core.engines.spark.types import arrow_schema, partition_parity, ref, widen_inferred
 
@@ -72,7 +73,8 @@ def read(spark: Any, fmt: Any, conn: Any, cfg: ReadConfig) -> DataFrame | None:
         if "TIMESTAMP(NANOS" in text:  # Spark cannot read nanosecond timestamps; pyarrow can
             return None
         if "MALFORMED_RECORD" in text or "Malformed" in text:
-            hint = " or set options: {on_bad_lines: skip} on the read to skip such lines" if fmt.name != "csv" else ""
+            hint = (" or set options: {on_bad_lines: skip} on the read to skip such lines (keep: to keep them in "
+                    "a _corrupt_record column)") if fmt.name != "csv" else ""
             raise OdibiError(f"malformed {fmt.name} in '{cfg.path}' on connection '{conn.name}': "
                              f"{one_line(exc)} Fix the file{hint}.") from None
         raise OdibiError(f"cannot read {fmt.name} '{cfg.path}' on connection '{conn.name}': {one_line(exc)}") from None
@@ -141,8 +143,8 @@ def _read_parquet(spark: Any, paths: list[str], base: str | None, cfg: ReadConfi
 def _read_json(spark: Any, name: str, paths: list[str], base: str | None, cfg: ReadConfig) -> DataFrame | None:
     opts = cfg.options
     bad = opts.get("on_bad_lines", "error")
-    if bad not in ("error", "skip"):
-        raise OdibiError(f"{name} read: option 'on_bad_lines' must be one of error, skip (got {bad!r}).")
+    if bad not in ("error", "skip", "keep"):
+        raise OdibiError(f"{name} read: option 'on_bad_lines' must be one of error, skip, keep (got {bad!r}).")
     lines = opts.get("lines")
     if lines is not None and not isinstance(lines, bool):
         raise OdibiError(f"{name} read of '{cfg.path}': option 'lines' must be true or false.")
@@ -165,6 +167,10 @@ def _read_json(spark: Any, name: str, paths: list[str], base: str | None, cfg: R
             first_keys = _first_keys(head, as_array)
     if not arrays and not jsonl:
         return None  # only empty files: the Arrow path returns the empty table the pandas engine sees
+    if bad == "keep":
+        if arrays:
+            return None  # a bad array file is one bad record: the Arrow path says so exactly
+        return _read_jsonl_keeping_bad_lines(spark, jsonl, base, first_keys)
     mode = "DROPMALFORMED" if bad == "skip" else "FAILFAST"
     frames = []
     for group, multi in ((jsonl, False), (arrays, True)):
@@ -177,6 +183,37 @@ def _read_json(spark: Any, name: str, paths: list[str], base: str | None, cfg: R
     order = [c for c in (first_keys or []) if c in df.columns]
     df = df.select(*[ref(c) for c in order + [c for c in df.columns if c not in order]])
     return widen_inferred(df)
+
+
+def _read_jsonl_keeping_bad_lines(spark: Any, paths: list[str], base: str | None,
+                                  first_keys: list[str] | None) -> DataFrame:
+    """``on_bad_lines: keep``: every non-blank line is a row; a bad one has NULLs and its text in
+    ``_corrupt_record`` (the Arrow format's rule).
+
+    Spark's own PERMISSIVE JSON read refuses queries that touch only ``_corrupt_record``
+    (UNSUPPORTED_FEATURE.QUERY_ONLY_CORRUPT_RECORD_COLUMN), which is exactly what a validation
+    test does. So the schema is inferred from the good lines, and the lines are read as text and
+    parsed with ``from_json``: the corrupt column is then an ordinary column.
+    """
+    inferred = (_reader(spark, base).option("mode", "DROPMALFORMED").option("inferTimestamp", True)
+                .json(paths).schema)
+    text = _reader(spark, base).text(paths)
+    partitions = [c for c in text.columns if c != "value"]
+    if CORRUPT_COLUMN in inferred.fieldNames():
+        raise OdibiError(f"the JSON in {paths[0]} already has a field '{CORRUPT_COLUMN}', the column "
+                         "on_bad_lines: keep adds; rename the field, or read with on_bad_lines: error or skip.")
+    fields = [f for f in inferred.fields if f.name not in partitions]
+    schema = T.StructType(fields + [T.StructField(CORRUPT_COLUMN, T.StringType(), True)])
+    parsed = (text.where(SF.col("value").rlike(r"\S"))  # blank lines are not records (as in the Arrow format)
+              .select(SF.from_json(SF.col("value"), schema, {"mode": "PERMISSIVE",
+                                                             "columnNameOfCorruptRecord": CORRUPT_COLUMN})
+                      .alias("_odibi_json"), *[ref(c) for c in partitions]))
+    data = [f.name for f in fields]
+    order = [c for c in (first_keys or []) if c in data]
+    order += [c for c in data if c not in order]
+    df = parsed.select(*[SF.col("_odibi_json").getField(c).alias(c) for c in order + [CORRUPT_COLUMN]],
+                       *[ref(c) for c in partitions])
+    return widen_inferred(df, skip=[CORRUPT_COLUMN])
 
 
 def _head(path: str, size: int = 1 << 16) -> str:

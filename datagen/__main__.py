@@ -1,0 +1,7 @@
+"""``python -m datagen``: see :mod:`datagen.cli`."""
+
+import sys
+
+from datagen.cli import main
+
+sys.exit(main())
