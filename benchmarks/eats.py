@@ -50,11 +50,11 @@ def meminfo() -> dict[str, float]:
 
 
 def machine() -> dict:
-    cpu = "unknown CPU"
     try:
-        cpu = next(ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if ln.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
+        with open("/proc/cpuinfo") as f:
+            cpu = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), "unknown CPU")
+    except OSError:
+        cpu = "unknown CPU"
     versions = []
     for name in ("pandas", "pyspark", "duckdb", "deltalake", "shapely", "pyarrow"):
         try:

@@ -44,7 +44,6 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 import shapely
 
 EVENT_TYPES = ("page_view", "search", "view_restaurant", "add_to_cart", "login", "signup", "checkout",

@@ -42,9 +42,13 @@ def chart(results: dict, path: Path) -> None:
         for i, engine in enumerate(engines):
             for j, s in enumerate(scales):
                 run = next((r for r in s["runs"] if r["engine"] == engine), None)
+                x = j + (i - (len(engines) - 1) / 2) * width
+                if run is not None and run["status"] == "skipped":
+                    ax.annotate("not run", (x, 0), xycoords=("data", "axes fraction"), xytext=(0, 4),
+                                textcoords="offset points", ha="center", va="bottom", fontsize=7, rotation=90,
+                                color="#777777")
                 if run is None or run["status"] == "skipped":
                     continue
-                x = j + (i - (len(engines) - 1) / 2) * width
                 value = max(run[key], 0.01)
                 top = max(top, value)
                 bar = ax.bar([x], [value], width, color=COLORS[engine], label=LABELS[engine] if j == 0 else None)[0]
@@ -80,14 +84,19 @@ def chart(results: dict, path: Path) -> None:
 
 
 def _run_rows(results: dict) -> list[str]:
-    out = ["| scale | engine | status | wall s | of which start-up s | CPU s | peak RSS MB | "
+    out = ["| scale | engine | status | wall s | of which start-up s | CPU s | peak RSS MB | load at start | "
            + " | ".join(GOLD) + " | reason |",
-           "|---|---|---|---:|---:|---:|---:|" + "---:|" * len(GOLD) + "---|"]
+           "|---|---|---|---:|---:|---:|---:|---:|" + "---:|" * len(GOLD) + "---|"]
     for s in results["scales"]:
         for r in s.get("runs", []):
             rows = r.get("rows") or {}
+            if r["status"] == "skipped":
+                out.append(f"| {s['scale']:g} | {LABELS[r['engine']]} | not run | - | - | - | - | - | "
+                           + " | ".join("-" for _ in GOLD) + f" | {r['reason'].replace('|', '/')} |")
+                continue
             out.append(f"| {s['scale']:g} | {LABELS[r['engine']]} | {r['status']} | {_fmt(r['wall_s'])} | "
                        f"{_fmt(r.get('startup_s'))} | {_fmt(r.get('cpu_s'))} | {_fmt(r['peak_tree_mb'], 0)} | "
+                       f"{_fmt((r.get('load_at_start') or [None])[0])} | "
                        + " | ".join(f"{rows[t]:,}" if t in rows else "-" for t in GOLD)
                        + f" | {(r.get('reason') or '').replace('|', '/')} |")
     return out
@@ -109,6 +118,10 @@ def _check_rows(results: dict) -> list[str]:
     out = ["| scale | table | rows (pandas / spark / duckdb) | key aggregates (pandas / spark / duckdb) | result |",
            "|---|---|---|---|---|"]
     for s in results["scales"]:
+        finished = [LABELS[r["engine"]] for r in s.get("runs", []) if r["status"] == "ok"]
+        if s.get("runs") and len(finished) < 2:
+            out.append(f"| {s['scale']:g} | (all) | - | - | not compared: only {', '.join(finished) or 'no engine'} "
+                       "finished |")
         for c in s.get("checks", []):
             rows = " / ".join("-" if c["rows"].get(e) is None else f"{c['rows'][e]:,}" for e in ENGINES
                               if e in c["rows"])
@@ -135,6 +148,13 @@ def _slowest(results: dict, top: int = 4) -> list[str]:
     return out
 
 
+def _why(run: dict) -> str:
+    """The reason without repeating the status it starts with."""
+    reason = run.get("reason") or ""
+    prefix = f"{run['status']}: "
+    return reason[len(prefix):] if reason.startswith(prefix) else reason
+
+
 def _ratios(results: dict) -> list[str]:
     out = []
     for s in results["scales"]:
@@ -144,7 +164,7 @@ def _ratios(results: dict) -> list[str]:
             continue
         for engine in ("pandas", "spark"):
             r = runs.get(engine)
-            if not r:
+            if not r or r["status"] == "skipped":
                 continue
             if r["status"] == "ok":
                 text = (f"{r['wall_s'] / base['wall_s']:.1f}x the time and {r['peak_tree_mb'] / base['peak_tree_mb']:.1f}x"
@@ -152,7 +172,7 @@ def _ratios(results: dict) -> list[str]:
                 if r.get("startup_s") is not None and engine == "spark":
                     text += f"; start-up (JVM + session) was {100 * r['startup_s'] / r['wall_s']:.0f}% of its wall time"
             else:
-                text = f"did not finish ({r['status']}: {r['reason']}) after {r['wall_s']:.0f} s"
+                text = f"did not finish after {r['wall_s']:.0f} s ({_why(r)}), where the baseline took {base['wall_s']:.0f} s"
             out.append(f"- scale {s['scale']:g}, {LABELS[engine]}: {text}.")
     return out
 
@@ -171,9 +191,9 @@ def markdown(results: dict, analysis: list[str], chart_name: str) -> str:
         f"- {m['cores']} cores ({m['cpu']}), {m['ram_mb'] / 1024:.1f} GB RAM, swap {m['swap_mb']:.0f} MB",
         f"- Python {m['python']}, {m['versions']}",
         f"- Shared with other jobs: load average (1/5/15 min) {m['load_start']} when the benchmark started, "
-        f"{m['load_end']} when it ended. Each run's 1-minute load at its start is in `results.json`; "
-        "with 2 cores a load above 2 means the runs did not have the machine to themselves, so the wall "
-        "times are upper bounds.",
+        f"{m['load_end']} when it ended; each run's 1-minute load at its start is in the results table. "
+        f"With {m['cores']} cores a load above {m['cores']} means the runs did not have the machine to "
+        "themselves, so the wall times are upper bounds.",
         f"- Limits per run: {lim['timeout_s']:.0f} s wall time, {lim['rss_limit_mb']:.0f} MB peak RSS of the "
         "process tree (the harness kills the whole process group past either, and records it).",
         "",
@@ -243,16 +263,16 @@ def markdown(results: dict, analysis: list[str], chart_name: str) -> str:
 # --- analysis -----------------------------------------------------------------------------------
 MECHANISMS = {
     "pandas": (
-        "Why pandas costs what it costs. The pandas engine keeps every node's output as a whole pandas "
-        "DataFrame in memory until its last consumer has run, and every SQL step (DuckDB) converts its inputs "
-        "pandas -> Arrow and its result Arrow -> pandas, so a 10-column frame of N rows is copied several times "
-        "per node. Bronze reads each JSON Lines file whole (`Path.read_bytes`) and parses it with pyarrow; a "
-        "file with one malformed line (datagen puts a few in almost every file) is parsed again line by line in "
-        "Python (`json.loads` per line) to find and keep the bad lines, which makes `landed_clicks` and "
-        "`landed_pings` the slowest nodes and their peak the memory peak: the raw bytes, the Python objects "
-        "of a file, the Arrow table and the pandas frame are alive at once, for the whole day-partitioned "
-        "folder. Memory therefore grows linearly with the landing size, with a multiple well above 1: what "
-        "does not fit in RAM cannot run, there is no spilling."),
+        "Why pandas costs what it costs. Every node's output is a whole in-memory DataFrame, and every SQL step "
+        "converts its inputs pandas -> Arrow for DuckDB and its result Arrow -> pandas, so a node holds several "
+        "copies of its table while it runs, and the runner runs up to 4 nodes at once: the process holds the "
+        "copies of all of them. The bronze JSON nodes read their whole folder into one Arrow table and then a "
+        "pandas frame; the silver nodes `identity_map` and `clicks` each read the whole bronze clicks table "
+        "back from Delta at the same time. Nothing streams or spills, so the memory a run needs grows in step "
+        "with the data, at several times the landing's size (the facts above say which nodes were running at "
+        "the peak), and past the machine's RAM the run cannot finish. Time: the bronze JSON reads dominate, "
+        "because a file with one malformed line (datagen puts a few in nearly every file) is parsed again line "
+        "by line in Python (`json.loads` per line) to find and keep the bad lines for the quarantine."),
     "spark": (
         "Why Spark costs what it costs. Starting the JVM and the session is a fixed price (the start-up column), "
         "but most of the time is per node: the runner asks every node for a row count of its input and of its "
@@ -261,12 +281,14 @@ MECHANISMS = {
         "parses its JSON several times). Delta tables are written by Spark as parquet to a staging folder and "
         "committed by delta-rs (Spark's own Delta jars cannot be downloaded here), and `geo_zone` runs shapely "
         "in Python workers (`mapInArrow`). On 2 shared cores that per-job overhead dominates at these sizes. "
-        "Memory is the JVM's heap (`spark.driver.memory` 4g in `env.spark.yaml`) plus Python workers, about "
-        "the same at every scale: Spark streams partitions and spills rather than holding whole tables."),
+        "Memory is bounded by design: the JVM heap is capped (`spark.driver.memory` 4g in `env.spark.yaml`), "
+        "the rest of the tree is the JVM's off-heap memory and the Python workers, and Spark streams partitions "
+        "and spills to disk rather than holding whole tables, so the data need not fit in RAM; the price is "
+        "the time."),
     "duckdb": (
         "Why the baseline is the floor. It reads only the columns the gold tables need, never writes a bronze "
-        "or silver table, keeps no validation or story bookkeeping, and lets DuckDB stream the JSON, spill "
-        "when needed and use both cores inside one process. It is what the same numbers cost without a "
+        "or silver table, keeps no validation or story bookkeeping, and lets DuckDB parse the JSON and sort "
+        "(spilling when needed) on both cores inside one process. It is what the same numbers cost without a "
         "framework, not what Odibi should be expected to match: Odibi pays for the Delta tables, the "
         "incremental bronze, the quarantine and the run history the baseline does not produce."),
 }
@@ -281,8 +303,8 @@ def _memory_trend(results: dict, engine: str) -> str | None:
     (s0, m0), (s1, m1) = sorted(done)[-2:]
     per_scale = (m1 - m0) / (s1 - s0)
     nxt = s1 * 10
-    if any(s["scale"] >= nxt and any(r["engine"] == engine and r["status"] not in ("skipped",)
-                                      for r in s.get("runs", [])) for s in results["scales"]):
+    if any(s["scale"] >= nxt and any(r["engine"] == engine and r["status"] == "ok" for r in s.get("runs", []))
+           for s in results["scales"]):
         return None  # measured, not extrapolated
     need = m1 + per_scale * (nxt - s1)
     ram = results["machine"]["ram_mb"]
@@ -292,9 +314,37 @@ def _memory_trend(results: dict, engine: str) -> str | None:
             "(an extrapolation, not a measurement).")
 
 
+def _summary(results: dict) -> str | None:
+    """One paragraph: which engine wins while data fits, where pandas breaks, what Spark's time is made of."""
+    runs = {(s["scale"], r["engine"]): r for s in results["scales"] for r in s.get("runs", [])}
+    both = [sc for sc in sorted({k[0] for k in runs}) if all(runs.get((sc, e), {}).get("status") == "ok"
+                                                              for e in ("pandas", "spark", "duckdb"))]
+    parts = []
+    if both:
+        sc = both[-1]
+        p, k, d = runs[(sc, "pandas")], runs[(sc, "spark")], runs[(sc, "duckdb")]
+        parts.append(f"While the data fits in memory, pandas is the faster Odibi engine on this 2-core machine: at "
+                     f"scale {sc:g} it took {p['wall_s']:.0f} s against Spark's {k['wall_s']:.0f} s "
+                     f"({k['wall_s'] / p['wall_s']:.1f}x), and {p['wall_s'] / d['wall_s']:.1f}x the baseline's "
+                     f"{d['wall_s']:.0f} s.")
+        if k.get("startup_s"):
+            parts.append(f"Spark's start-up was only {k['startup_s']:.0f} s of that ({100 * k['startup_s'] / k['wall_s']:.0f}%): "
+                         "its cost is per node, not per run.")
+    broke = [(sc, r) for (sc, e), r in sorted(runs.items()) if e == "pandas" and r["status"] in ("out of memory",
+                                                                                                "timeout")]
+    if broke:
+        sc, r = broke[0]
+        base = runs.get((sc, "duckdb"))
+        tail = (f", where the DuckDB baseline finished in {base['wall_s']:.0f} s with {base['peak_tree_mb']:,.0f} MB"
+                if base and base["status"] == "ok" else "")
+        parts.append(f"pandas breaks at scale {sc:g}: {r['status']} after {r['wall_s']:.0f} s ({_why(r)}){tail}.")
+    return " ".join(parts) or None
+
+
 def analysis(results: dict) -> list[str]:
     """Findings computed from the results, then the mechanisms behind them."""
-    out: list[str] = []
+    summary = _summary(results)
+    out: list[str] = [summary, ""] if summary else []
     for engine in ("pandas", "spark", "duckdb"):
         facts = []
         for s in results["scales"]:
@@ -307,7 +357,7 @@ def analysis(results: dict) -> list[str]:
             ratio = f", {run['peak_tree_mb'] / landing_mb:.1f}x the landing's size" if landing_mb else ""
             if run["status"] != "ok":
                 facts.append(f"scale {s['scale']:g}: **{run['status']}** after {run['wall_s']:.0f} s at "
-                             f"{run['peak_tree_mb']:,.0f} MB peak{ratio} ({run['reason']})")
+                             f"{run['peak_tree_mb']:,.0f} MB ({_why(run)})")
                 continue
             nodes = sorted(run.get("nodes") or [], key=lambda n: -n["duration_s"])
             slow = f"; slowest node {nodes[0]['name']} ({nodes[0]['duration_s']:.0f} s)" if nodes else ""
@@ -321,7 +371,7 @@ def analysis(results: dict) -> list[str]:
                          f"{run['peak_tree_mb']:,.0f} MB peak{ratio}{start}{slow}{during}")
         if facts:
             out.append(f"- **{LABELS[engine]}**: " + "; ".join(facts) + ".")
-        trend = _memory_trend(results, engine)
+        trend = _memory_trend(results, engine) if engine == "pandas" else None  # the one that holds everything
         if trend:
             out.append(f"  {trend}")
     out += ["", *[MECHANISMS[e] + "\n" for e in ("pandas", "spark", "duckdb")]]

@@ -161,14 +161,13 @@ def _record(engine: str, r: dict, load: tuple[float, float, float]) -> dict:
     return {**base, "status": status, "reason": reason.strip()}
 
 
+_EVENT = re.compile(r"(NODE_STARTED|NODE_FINISHED) (\S+?) (\d+) (\d+)(?=\D|$)")
+
+
 def _events(text: str) -> list[tuple[str, str, float]]:
     """(NODE_STARTED|NODE_FINISHED, node, peak RSS MB so far) from the worker's log."""
-    out = []
-    for ln in text.splitlines():
-        parts = ln.split()
-        if len(parts) == 4 and parts[0] in ("NODE_STARTED", "NODE_FINISHED"):
-            out.append((parts[0], parts[1], float(parts[3])))
-    return out
+    # a regex over the whole text, not per line: logs of older runs may hold two events on one line
+    return [(kind, name, float(peak)) for kind, name, _, peak in _EVENT.findall(text)]
 
 
 def _running_node(text: str) -> str | None:
@@ -227,7 +226,9 @@ def worker(config: str, engine: str) -> int:
         if event["type"] in ("node_started", "node_finished") and name:
             rss = int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            print(f"{event['type'].upper()} {name} {rss:.0f} {peak:.0f}", flush=True)
+            # one write per line: nodes run in threads, and print() writes the newline separately
+            sys.stdout.write(f"{event['type'].upper()} {name} {rss:.0f} {peak:.0f}\n")
+            sys.stdout.flush()
 
     t1 = time.perf_counter()
     results = session.run(RunOptions(), on_event=on_event)

@@ -135,3 +135,14 @@ def test_a_memory_error_in_a_run_is_recorded_as_out_of_memory(tmp_path):
     record = eats_runs._record("duckdb", r, (0.0, 0.0, 0.0))
 
     assert record["status"] == "out of memory" and record["reason"].startswith("MemoryError")
+
+
+def test_which_nodes_ran_at_the_memory_peak_is_read_from_the_log_even_with_two_events_on_a_line():
+    log = ("NODE_STARTED landed_clicks 200 600NODE_STARTED landed_pings 201 600\n"
+           "NODE_FINISHED landed_pings 4000 4500\n"
+           "NODE_STARTED clicks 3000 4500\n"
+           "NODE_FINISHED landed_clicks 5000 9000\n"
+           "NODE_FINISHED clicks 2000 9000\n")
+
+    assert eats_runs.peak_nodes(log) == ["landed_clicks", "clicks"]
+    assert eats_runs._running_node(log.rsplit("NODE_FINISHED clicks", 1)[0]) == "clicks"
