@@ -74,6 +74,8 @@ class ConfigErrors(ConfigError):
 class NodeExecutionError(OdibiError):
     """A node failed at run time; carries a suggestion for the story and the CLI."""
 
+    scope = None  # the frames it had when it failed (runner.heal_hook.FailureScope), for auto-heal
+
     def __init__(self, node: str, message: str, *, suggestion: str | None = None, phase: str | None = None) -> None:
         self.node = node
         self.message = message

@@ -121,7 +121,8 @@ class Session:
             if on_event:
                 on_event(event)
 
-        runner = Runner(self.loaded, self.engine, self.graph, on_event=handle, history=self._row_history)
+        runner = Runner(self.loaded, self.engine, self.graph, on_event=handle, history=self._row_history,
+                        healer=self.healer(catalog=catalog))
         results = runner.run(opts)
         if opts.dry_run:
             return results
@@ -137,6 +138,57 @@ class Session:
                     result.warnings.append(f"story could not be written: {exc}")
             catalog.record_run(result)
         return results
+
+    heal_mode: str | None = None  # "suggest" | "apply": auto-heal on for this session whatever auto_heal.enabled says
+
+    def healer(self, *, catalog: RunCatalog | None, mode: str | None = None):
+        """The auto-healer for a run (``intel.heal.healer.AutoHealer``), or None when auto-heal is
+        off. ``apply`` is refused in production by the healer itself (the fix is proposed only).
+        Imported here, not at the top: a run without auto-heal never loads the assistants."""
+        cfg = self.config
+        mode = mode or self.heal_mode
+        if mode is None and not cfg.auto_heal.enabled:
+            return None
+        from odibi_core.catalog.heals import HealLog
+        from odibi_core.intel.heal.healer import AutoHealer, HealSettings
+
+        settings = HealSettings.from_config(cfg.auto_heal, cfg.llm, production=cfg.is_production(self.loaded.env),
+                                            env=self.loaded.env, mode=mode)
+        return AutoHealer(settings, self.loaded.root, HealLog(catalog) if catalog is not None else None)
+
+    def heal(self, nodes: list[str] | None = None, *, apply: bool = False, row_limit: int = 1000):
+        """``odibi heal``: re-run failing nodes with auto-heal on and report what it proposes.
+
+        Without ``apply`` it is a preview: at most ``row_limit`` rows per read, nothing written,
+        no run recorded; proposals go to the heal log. With ``apply`` (dev only) it is a real run
+        of those nodes whose SQL failures are re-run with the fix; production refuses it outright.
+        Returns an ``intel.heal.targets.HealOutcome``."""
+        from odibi_core.intel.heal.healer import production_refusal
+        from odibi_core.intel.heal.targets import HealOutcome, nodes_to_heal
+
+        if apply and self.config.is_production(self.loaded.env):
+            raise OdibiError(production_refusal(self.loaded.env).split(";")[0] + "; run `odibi heal` without "
+                             "--apply to get a proposal, then accept it")
+        targets = nodes_to_heal(self.graph, self.catalog, nodes)
+        if not targets:
+            return HealOutcome([], [])
+        if apply:
+            results = self._heal_run(targets)
+        else:
+            names = sorted({n for t in targets for n in self.graph.memory_closure(t)},
+                           key=list(self.graph.nodes).index)
+            runner = Runner(self.loaded, self.engine, self.graph, history=None,
+                            healer=self.healer(catalog=self.catalog, mode="suggest"))
+            results = runner.run(RunOptions(nodes=names, row_limit=row_limit, write=False))
+        by_name = {n.name: n for r in results for n in r.nodes}
+        return HealOutcome(targets, [by_name[t] for t in targets if t in by_name])
+
+    def _heal_run(self, targets: list[str]) -> list[RunResult]:
+        previous, self.heal_mode = self.heal_mode, "apply"
+        try:
+            return self.run(RunOptions(nodes=targets))
+        finally:
+            self.heal_mode = previous
 
     def _row_history(self, node: str) -> list[int]:
         """Recent successful row counts of ``node`` (for volume_drop), from an index-ordered query."""

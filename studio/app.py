@@ -24,8 +24,7 @@ st.set_page_config(page_title="Odibi Studio", page_icon=":material/account_tree:
 if not auth.gate():
     st.stop()
 
-# Sections in the order users work: build, then watch, then the project's plumbing.
-# "Assist" (natural-language questions, auto-heal of failing SQL) joins here with the LLM features.
+# Sections in the order users work: build, then watch, then get help (Assist), then the project's plumbing.
 NAVIGATION = {
     "Build": [
         st.Page(PAGES / "pipelines.py", title="Pipelines", icon=":material/account_tree:", default=True),
@@ -36,6 +35,10 @@ NAVIGATION = {
         st.Page(PAGES / "history.py", title="Run history", icon=":material/history:"),
         st.Page(PAGES / "stories.py", title="Stories", icon=":material/article:"),
         st.Page(PAGES / "drift.py", title="Drift", icon=":material/trending_up:"),
+    ],
+    "Assist": [  # natural-language questions and auto-heal of failing SQL (offline first, LLM if configured)
+        st.Page(PAGES / "ask.py", title="Ask", icon=":material/chat:"),
+        st.Page(PAGES / "heal.py", title="Auto-Heal", icon=":material/healing:"),
     ],
     "Project": [
         st.Page(PAGES / "environments.py", title="Environments", icon=":material/lan:"),

@@ -12,7 +12,7 @@ import sys
 import typer
 from rich.markup import escape
 
-from odibi_core.cli import drift_cmd, history_cmd, init_cmd, run_cmd, validate_cmd
+from odibi_core.cli import drift_cmd, heal_cmd, history_cmd, init_cmd, query_cmd, run_cmd, validate_cmd
 from odibi_core.cli.console import err_console
 from odibi_core.errors import OdibiError
 
@@ -30,6 +30,8 @@ validate_cmd.register(app)
 history_cmd.register(app)
 init_cmd.register(app)
 drift_cmd.register(app)
+query_cmd.register(app)
+heal_cmd.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

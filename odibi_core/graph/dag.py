@@ -35,6 +35,24 @@ class Graph:
     def __init__(self, nodes: dict[str, GraphNode]) -> None:
         self.nodes = nodes
 
+    def memory_closure(self, node: str) -> list[str]:
+        """``node`` and every node whose output it takes in memory (depends_on, ``$pipeline.node``
+        inputs), upstream first: what a preview or a heal dry run must compute to run ``node``.
+
+        Edges inferred from storage (a node reads a path another writes) are left out: such a read
+        sees what is stored now, so computing the writer would be wasted work."""
+        seen: list[str] = []
+        todo = [node]
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.append(name)
+            gn = self.nodes[name]
+            todo.extend(list(gn.config.depends_on) + list(gn.input_aliases.values()))
+        order = {n: i for i, n in enumerate(self.nodes)}
+        return sorted(seen, key=order.get)
+
     @classmethod
     def build(cls, loaded: LoadedProject) -> Graph:
         nodes: dict[str, GraphNode] = {}

@@ -16,6 +16,7 @@ from odibi_core.config.models import NodeConfig, ReadConfig, WriteConfig
 from odibi_core.engines.base import Engine
 from odibi_core.errors import NodeExecutionError, OdibiError, ValidationFailure
 from odibi_core.graph import GraphNode
+from odibi_core.runner.heal_hook import FailureScope
 from odibi_core.runner.results import NodeResult
 from odibi_core.runner.suggestions import suggestion_for
 from odibi_core.transformers.context import TransformContext
@@ -47,8 +48,9 @@ def execute_node(gn: GraphNode, rc: NodeRunContext, result: NodeResult) -> Any:
     engine = rc.engine
     phase = "inputs"
     ctx: TransformContext | None = None
+    tables: dict[str, Any] = {}
+    first: Any = None
     try:
-        tables: dict[str, Any] = {}
         for dep in node.depends_on:
             tables[dep] = rc.upstream_frame(dep)
         for alias, ref in node.inputs.items():
@@ -59,7 +61,7 @@ def execute_node(gn: GraphNode, rc: NodeRunContext, result: NodeResult) -> Any:
                 tables[alias] = rc.upstream_frame(gn.input_aliases[alias])
         if node.read is not None:
             phase = "read"
-            df = rc.read(node.read)
+            df = first = rc.read(node.read)
         elif node.depends_on:
             df = tables[node.depends_on[0]]
         else:
@@ -129,8 +131,10 @@ def execute_node(gn: GraphNode, rc: NodeRunContext, result: NodeResult) -> Any:
         if ctx is not None:
             result.metrics.update(ctx.metrics)
         message = secrets.mask(_describe(exc))
-        raise NodeExecutionError(node.name, message, suggestion=suggestion_for(exc, node, phase),
-                                 phase=phase) from exc
+        error = NodeExecutionError(node.name, message, suggestion=suggestion_for(exc, node, phase), phase=phase)
+        if ctx is not None:  # the inputs were all there: auto-heal may dry-run a fix on them
+            error.scope = FailureScope(read=first, tables=dict(tables), current=ctx.df)
+        raise error from exc
     finally:
         if ctx is not None:
             result.sql = [secrets.mask(s) for s in ctx.sql_log]

@@ -51,6 +51,7 @@ class NodeResult:
     tags: list[str] = field(default_factory=list)
     transformer: str | None = None
     drift: list[dict[str, Any]] = field(default_factory=list)  # findings of odibi_core.drift, set by Session.run
+    heal: list[dict[str, Any]] = field(default_factory=list)  # auto-heal attempts: before/after SQL, diff, outcome
 
 
 @dataclass

@@ -12,7 +12,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from odibi_core.config.loader import LoadedProject
@@ -20,6 +20,7 @@ from odibi_core.config.models import RetryConfig
 from odibi_core.engines.base import Engine
 from odibi_core.errors import NodeExecutionError, OdibiError
 from odibi_core.graph import Graph
+from odibi_core.runner.heal_hook import HealCall, Healer
 from odibi_core.runner.node_executor import NodeRunContext, execute_node
 from odibi_core.runner.results import NodeResult, RunResult, iso, utc_now
 from odibi_core.runner.retry import attempts_for, delay_for, is_retryable
@@ -46,8 +47,9 @@ class RunOptions:
 class Runner:
     def __init__(self, loaded: LoadedProject, engine: Engine, graph: Graph, *,
                  on_event: Callable[[Event], None] | None = None,
-                 history: Callable[[str], list[int]] | None = None) -> None:
+                 history: Callable[[str], list[int]] | None = None, healer: Healer | None = None) -> None:
         self.loaded = loaded
+        self.healer = healer  # auto-heal (odibi_core.intel): proposes fixes, may hand back a config to re-run
         self.engine = engine
         self.graph = graph
         self.on_event = on_event or (lambda e: None)
@@ -201,26 +203,26 @@ class _Scheduler:
         self.r.on_event({"type": "node_started", "node": nr, "run_id": rc.run_id})
         t0 = time.perf_counter()
         ok = False
+        failure: NodeExecutionError | None = None
         for attempt in range(1, attempts + 1):
             nr.attempts = attempt
-            nr.error = nr.suggestion = nr.error_type = nr.error_phase = None
-            try:
-                out = execute_node(gn, rc, nr)
-                ok = True
-                with self.lock:
-                    if self.consumers.get(name, 0) > 0 or node.cache:
-                        self.outputs[name] = out
+            ok, failure = self._attempt(gn, rc, nr)
+            if ok or not (attempt < attempts and is_retryable(failure.__cause__)) or self.opts.cancel.is_set():
                 break
-            except NodeExecutionError as exc:
-                nr.error = exc.message
-                nr.suggestion = exc.suggestion
-                nr.error_type = type(exc.__cause__).__name__ if exc.__cause__ else "NodeExecutionError"
-                nr.error_phase = exc.phase
-                if attempt < attempts and is_retryable(exc.__cause__) and not self.opts.cancel.is_set():
-                    nr.warnings.append(f"attempt {attempt} failed: {exc.message}")
-                    self.opts.sleep(delay_for(retry, attempt))
-                    continue
+            nr.warnings.append(f"attempt {attempt} failed: {failure.message}")
+            self.opts.sleep(delay_for(retry, attempt))
+        heal_round = 0
+        while not ok and self.r.healer is not None and getattr(failure, "scope", None) is not None \
+                and not self.opts.cancel.is_set():
+            heal_round += 1
+            patched = self.r.healer(HealCall(gn, failure, failure.scope, nr, self.r.engine, rc.run_id,
+                                             self.r.loaded.env, heal_round))
+            failure.scope = None  # frames are not kept past the healer
+            if patched is None:
                 break
+            gn = replace(gn, config=patched)
+            nr.attempts += 1
+            ok, failure = self._attempt(gn, rc, nr)
         nr.duration_s = round(time.perf_counter() - t0, 6)
         nr.ended_at = iso(utc_now())
         if ok:
@@ -232,6 +234,22 @@ class _Scheduler:
         self._release_inputs(gn)
         self.r.on_event({"type": "node_finished", "node": nr, "run_id": rc.run_id})
         return ok
+
+    def _attempt(self, gn, rc: NodeRunContext, nr: NodeResult) -> tuple[bool, NodeExecutionError | None]:
+        """Run the node once; keep its output for consumers, or record the error on its result."""
+        nr.error = nr.suggestion = nr.error_type = nr.error_phase = None
+        try:
+            out = execute_node(gn, rc, nr)
+        except NodeExecutionError as exc:
+            nr.error = exc.message
+            nr.suggestion = exc.suggestion
+            nr.error_type = type(exc.__cause__).__name__ if exc.__cause__ else "NodeExecutionError"
+            nr.error_phase = exc.phase
+            return False, exc
+        with self.lock:
+            if self.consumers.get(gn.name, 0) > 0 or gn.config.cache:
+                self.outputs[gn.name] = out
+        return True, None
 
     def _release_inputs(self, gn) -> None:
         with self.lock:

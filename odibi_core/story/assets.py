@@ -61,6 +61,8 @@ CSS = (
     ".err pre{background:#fff6f6}.err .hint{margin:4px 0 0}"
     ".skip{border:1px solid #d5d9de;background:#f3f4f6;border-radius:8px;padding:6px 12px;margin:8px 0}"
     ".warn{border:1px solid #f0cf8a;background:#fff8e6;border-radius:8px;padding:6px 12px 6px 28px;margin:8px 0}"
+    ".heal{border:1px solid #c9d6ea;background:#f5f8fd;border-radius:8px;padding:6px 12px;margin:8px 0}"
+    "pre.diff span.add{background:#e3f6e5;display:block}pre.diff span.del{background:#fde8e8;display:block}"
     ".pass{color:#2e7d32;font-weight:600}.fail{color:#c62828;font-weight:600}"
     ".kv td:first-child{color:#52606d;font-weight:600}footer{margin-top:24px;color:#7b8794;font-size:12px}"
     + _status_css

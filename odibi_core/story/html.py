@@ -16,6 +16,7 @@ from typing import Any
 
 from odibi_core.story.assets import CSS, JS
 from odibi_core.story.drift_view import drift_badge, drift_section
+from odibi_core.story.heal_view import heal_badge, heal_section
 from odibi_core.story.graph_view import node_anchor, render_graph
 
 _CELL_CHARS = 300  # a sample cell longer than this is cut in the page (the JSON keeps it whole)
@@ -147,8 +148,8 @@ def _node(n: dict[str, Any]) -> str:
     opened = " open" if status == "failed" else ""
     summary = (f'<span class="name">{_e(n.get("name"))}</span>{_badge(status)} '
                f'<span class="muted">{_e(fmt_duration(n.get("duration_s")))} \u00b7 '
-               f'rows out {_e(fmt_num(n.get("rows_out")))}</span>{drift_badge(n)}')
-    body = [_node_facts(n), _problems(n), _schema(n), drift_section(n), _sample(n), _sql(n), _tests(n), _write(n),
+               f'rows out {_e(fmt_num(n.get("rows_out")))}</span>{drift_badge(n)}{heal_badge(n)}')
+    body = [_node_facts(n), _problems(n), heal_section(n), _schema(n), drift_section(n), _sample(n), _sql(n), _tests(n), _write(n),
             _metrics(n)]
     return (f'<details class="node s-{_e(status)}" id="{_e(node_anchor(str(n.get("name", ""))))}" '
             f'data-status="{_e(status)}"{opened}><summary>{summary}</summary>'

@@ -48,21 +48,8 @@ class PreviewResult:
 
 
 def needed_nodes(graph: Graph, node: str) -> list[str]:
-    """The node and every node whose output it takes in memory (depends_on, $pipeline.node inputs).
-
-    Edges inferred from storage (a node reads a path another writes) are left out: in a preview
-    that read sees what is stored now, so computing the writer would be wasted work."""
-    seen: list[str] = []
-    todo = [node]
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.append(name)
-        gn = graph.nodes[name]
-        todo.extend(list(gn.config.depends_on) + list(gn.input_aliases.values()))
-    order = {n: i for i, n in enumerate(graph.nodes)}
-    return sorted(seen, key=order.get)
+    """The node and every node whose output it takes in memory (see :meth:`Graph.memory_closure`)."""
+    return graph.memory_closure(node)
 
 
 def preview_node(ws: Workspace, text: str, node: str, env: str | None = None,

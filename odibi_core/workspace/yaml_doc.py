@@ -108,6 +108,14 @@ class YamlDoc:
         self._edit_node(pipeline, node, lambda cm: set_in(cm, keys, value),
                         lambda d: d.set_key(pipeline, node, keys, value))
 
+    def edit_node(self, pipeline: str, node: str | int, change: Callable[[CommentedMap], Any]) -> None:
+        """Apply ``change`` to the node's round-trip mapping (comments and style of the rest kept)."""
+        def fallback(d: FullDoc) -> None:
+            change(d._node(pipeline, node)[1])
+            d._dirty = True
+
+        self._edit_node(pipeline, node, change, fallback)
+
     def unset_key(self, pipeline: str, node: str | int, path: str | tuple) -> None:
         """Remove a key of a node; blocks left empty by it are removed too."""
         keys = key_path(path)

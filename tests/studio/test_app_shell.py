@@ -6,7 +6,7 @@ import pytest
 
 from tests.studio.conftest import assert_clean
 
-PAGES = ["pipelines.py", "builder.py", "run.py", "history.py", "stories.py", "drift.py", "environments.py"]
+PAGES = ["pipelines.py", "builder.py", "run.py", "history.py", "stories.py", "drift.py", "ask.py", "heal.py", "environments.py"]
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -10,6 +10,7 @@ from odibi_core.config.models.connections import (
     LocalConnectionConfig,
     SqlConnectionConfig,
 )
+from odibi_core.config.models.intel import AutoHealConfig, LLMConfig
 from odibi_core.config.models.io import IncrementalConfig, ReadConfig, TimeTravelConfig, WriteConfig
 from odibi_core.config.models.node import NodeConfig, PipelineConfig, RetryConfig, TransformConfig, TransformStep
 from odibi_core.config.models.project import (
@@ -23,7 +24,7 @@ from odibi_core.config.models.project import (
 from odibi_core.config.models.validation import GateConfig, QuarantineConfig, TestConfig, ValidationConfig
 
 __all__ = [
-    "AlertConfig", "AzureBlobConnectionConfig", "ConnectionConfig", "DeltaCatalogConnectionConfig", "GateConfig",
+    "AlertConfig", "AutoHealConfig", "LLMConfig", "AzureBlobConnectionConfig", "ConnectionConfig", "DeltaCatalogConnectionConfig", "GateConfig",
     "HttpAuthConfig", "HttpConnectionConfig", "IncrementalConfig", "LocalConnectionConfig", "LoggingConfig",
     "NodeConfig", "PerformanceConfig", "PipelineConfig", "ProjectConfig", "QuarantineConfig", "ReadConfig",
     "RetryConfig", "SqlConnectionConfig", "StoryConfig", "StrictModel", "SystemConfig", "TestConfig",

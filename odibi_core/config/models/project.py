@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 from odibi_core.config.models.base import StrictModel
 from odibi_core.config.models.connections import ConnectionConfig
 from odibi_core.config.models.drift import DriftConfig
+from odibi_core.config.models.intel import AutoHealConfig, LLMConfig
 from odibi_core.config.models.node import PipelineConfig, RetryConfig
 
 
@@ -68,6 +69,12 @@ class ProjectConfig(StrictModel):
     performance: PerformanceConfig = Field(default_factory=PerformanceConfig)
     production: bool = False
     drift: DriftConfig | None = None  # defaults for every node's drift: (a node's own keys win)
+    llm: LLMConfig | None = None  # optional: the assistants work without it
+    auto_heal: AutoHealConfig = Field(default_factory=AutoHealConfig)
+
+    def is_production(self, env: str | None) -> bool:
+        """Production: an env named prod/production, or ``production: true`` (in the file or the env)."""
+        return self.production or (env or "").lower() in ("prod", "production")
 
     @field_validator("connections")
     @classmethod
