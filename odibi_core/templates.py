@@ -2,6 +2,15 @@
 
 A template is a folder with ``template.yaml`` (name, description) and a project that validates
 and runs as it is. ``{{project_name}}`` in text files becomes the new project's name.
+
+Editor support: every YAML file of a template starts with a yaml-language-server modeline,
+``# yaml-language-server: $schema=../../odibi.schema.json`` (``odibi.overlay.schema.json`` for the
+``env.<name>.yaml`` overlays), which resolves, relative to the file, to the schemas published at
+the repository root, so the templates validate in an editor where they are kept. A created
+project has no repository around it, so :func:`create_project` writes both schemas beside its
+``odibi.yaml`` (generated from the running odibi, hence the ones ``odibi validate`` agrees with)
+and points every modeline at them (``$schema=./odibi.schema.json``). Regenerate them after an
+upgrade with ``odibi schema > odibi.schema.json`` and ``odibi schema --overlay > odibi.overlay.schema.json``.
 """
 
 from __future__ import annotations
@@ -18,6 +27,9 @@ from odibi_core.errors import OdibiError
 
 _TEXT_SUFFIXES = {".yaml", ".yml", ".md", ".py", ".sql", ".json", ".txt", ".toml"}
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+_MODELINE = re.compile(r"^(#\s*yaml-language-server:\s*\$schema=)\S*?(odibi(?:\.overlay)?\.schema\.json)[ \t]*$",
+                       re.MULTILINE)
+SCHEMA_FILES = ("odibi.schema.json", "odibi.overlay.schema.json")
 
 
 @dataclass
@@ -68,11 +80,38 @@ def create_project(dest: str | os.PathLike, template: str, *, force: bool = Fals
     for path in tmp.rglob("*"):
         if path.is_file() and path.suffix in _TEXT_SUFFIXES:
             text = path.read_text(encoding="utf-8")
-            if "{{project_name}}" in text:
-                path.write_text(text.replace("{{project_name}}", project_name), encoding="utf-8")
+            new = text.replace("{{project_name}}", project_name)
+            if path.suffix in (".yaml", ".yml"):
+                new = point_modelines(new, os.path.relpath(tmp, path.parent))
+            if new != text:
+                path.write_text(new, encoding="utf-8")
+    write_schemas(tmp)
     if dest_path.exists():
         shutil.copytree(tmp, dest_path, dirs_exist_ok=True)
         shutil.rmtree(tmp)
     else:
         tmp.rename(dest_path)
     return dest_path
+
+
+def point_modelines(text: str, schema_dir: str) -> str:
+    """``text`` with its yaml-language-server modelines pointing at the schemas in ``schema_dir``
+    (a path relative to the YAML file's folder; ``.`` for a file beside them)."""
+    prefix = "./" if schema_dir in ("", ".") else schema_dir.replace(os.sep, "/").rstrip("/") + "/"
+    return _MODELINE.sub(lambda m: f"{m.group(1)}{prefix}{m.group(2)}", text)
+
+
+def write_schemas(folder: Path) -> list[Path]:
+    """Write ``odibi.schema.json`` and ``odibi.overlay.schema.json`` into ``folder`` (exactly what
+    ``odibi schema`` and ``odibi schema --overlay`` print). Imported here, when a project is
+    created, so listing templates stays free of the config models."""
+    import json
+
+    from odibi_core.config.json_schema import overlay_json_schema, project_json_schema
+
+    out = []
+    for name, schema in zip(SCHEMA_FILES, (project_json_schema(), overlay_json_schema())):
+        path = folder / name
+        path.write_text(json.dumps(schema, indent=2) + "\n", encoding="utf-8")
+        out.append(path)
+    return out

@@ -12,7 +12,9 @@ import sys
 import typer
 from rich.markup import escape
 
-from odibi_core.cli import drift_cmd, heal_cmd, history_cmd, init_cmd, query_cmd, run_cmd, validate_cmd
+from odibi_core.cli import drift_cmd, generate_cmd, heal_cmd, history_cmd, init_cmd, query_cmd, run_cmd, validate_cmd
+from odibi_core.cli import top_cmd
+from odibi_core.cli import list_cmd
 from odibi_core.cli.console import err_console
 from odibi_core.errors import OdibiError
 
@@ -32,6 +34,9 @@ init_cmd.register(app)
 drift_cmd.register(app)
 query_cmd.register(app)
 heal_cmd.register(app)
+generate_cmd.register(app)
+top_cmd.register(app)
+list_cmd.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

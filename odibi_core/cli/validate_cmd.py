@@ -31,8 +31,13 @@ def register(app: typer.Typer) -> None:
                       f"engine {cfg.engine}" + (f", env {session.loaded.env}" if session.loaded.env else ""))
 
     @app.command()
-    def schema() -> None:
-        """Print the JSON Schema of the project file (for editors: yaml-language-server)."""
-        from odibi_core.config.json_schema import project_json_schema
+    def schema(
+        overlay: bool = typer.Option(False, "--overlay", help="The schema of an env.<name>.yaml overlay "
+                                                               "(partial: nothing required)."),
+    ) -> None:
+        """Print the JSON Schema of the project file (for editors: yaml-language-server).
 
-        typer.echo(json.dumps(project_json_schema(), indent=2))
+        Published as odibi.schema.json and (with --overlay) odibi.overlay.schema.json."""
+        from odibi_core.config.json_schema import overlay_json_schema, project_json_schema
+
+        typer.echo(json.dumps(overlay_json_schema() if overlay else project_json_schema(), indent=2))

@@ -39,6 +39,10 @@ class SourceMap:
                 return loc
             path = path[:-1]
 
+    def files(self) -> set[str]:
+        """Every file that contributed a key (the project file, its imports, the env overlay)."""
+        return {loc.file for loc in self._locs.values()}
+
     def update(self, other: SourceMap, prefix: KeyPath = ()) -> None:
         for path, loc in other._locs.items():
             self._locs[prefix + path] = loc

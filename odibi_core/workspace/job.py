@@ -23,7 +23,7 @@ from typing import Any
 
 from odibi_core import locks, secrets
 from odibi_core.catalog import RunCatalog
-from odibi_core.workspace import ghosts
+from odibi_core.workspace import ghosts, live
 from odibi_core.workspace.job_state import now_iso, read_json, write_json_atomic
 
 PROCS: dict[int, subprocess.Popen] = {}  # our own children, polled so that finished ones are reaped
@@ -184,22 +184,10 @@ class Job:
         return [run for rid in self.run_ids.values() if (run := catalog.get_run(rid)) is not None]
 
     def progress(self) -> list[dict[str, Any]]:
-        """One row per planned node: pipeline, node, status, rows, elapsed seconds, error."""
-        now = dt.datetime.now(dt.timezone.utc)
-        rows = []
-        for run in self.runs():
-            for n in run["nodes"]:
-                started = ghosts.parse_ts(n.get("started_at"))
-                if n["status"] == "running":
-                    elapsed = round((now - started).total_seconds(), 1) if started else None
-                elif n["status"] in ("pending", "skipped"):
-                    elapsed = None
-                else:
-                    elapsed = n.get("duration_s")
-                rows.append({"pipeline": n.get("pipeline") or run["pipeline"], "node": n["node"],
-                             "status": n["status"], "rows": n.get("rows_out"), "elapsed_s": elapsed,
-                             "error": n.get("error") or n.get("skipped_reason")})
-        return rows
+        """One row per planned node: pipeline, node, status, rows, elapsed seconds, throughput, error
+        (the same live feed as ``odibi top``, :mod:`odibi_core.workspace.live`)."""
+        catalog = catalog_in(self.system_dir)
+        return [] if catalog is None else [r.as_dict() for r in live.run_progress(catalog, self.run_ids.values())]
 
     def log_tail(self, lines: int = 40) -> str:
         """The last lines of the process's output, secrets masked."""
