@@ -7,7 +7,8 @@ table is created on the first write, so only looking never changes the file.
 
 Statuses: ``proposed`` (validated fix, waiting for a person), ``applied`` (used to re-run the
 node in dev; the YAML is unchanged until accepted), ``refused`` (apply asked for in production:
-proposed only), ``unhealed`` (no valid fix found), then a person's ``accepted`` / ``rejected``.
+proposed only), ``unhealed`` (no valid fix found), then a person's ``accepted`` / ``rejected``
+(older open proposals for the same SQL become ``superseded``).
 """
 
 from __future__ import annotations
@@ -76,10 +77,16 @@ class HealLog:
         if heal["status"] not in OPEN:
             raise OdibiError(f"heal {heal_id} has no fix to {decision[:-2]} (status: {heal['status']})")
 
+        now = iso_utc(dt.datetime.now(dt.timezone.utc))
+
         def tx(conn: sqlite3.Connection) -> None:
             conn.execute(f"UPDATE {TABLE} SET status=?, decided_at=?, decided_by=?, note=? WHERE heal_id=?",
-                         (decision, iso_utc(dt.datetime.now(dt.timezone.utc)), by,
-                          secrets.mask(note) if note else None, heal_id))
+                         (decision, now, by, secrets.mask(note) if note else None, heal_id))
+            # earlier proposals for the same SQL are settled by this decision: they leave the review list
+            conn.execute(f"UPDATE {TABLE} SET status='superseded', decided_at=?, decided_by=? WHERE node=? AND "
+                         f"location IS ? AND heal_id<>? AND created_at<=? AND status IN ({', '.join('?' * len(OPEN))})",
+                         (now, f"{decision} {heal_id}", heal["node"], heal["location"], heal_id, heal["created_at"],
+                          *OPEN))
 
         self.catalog._write(tx)
         return self.get(heal_id)

@@ -89,7 +89,10 @@ def _print(outcome, apply: bool) -> None:
                           + (f" · {a['strategy']}" if a.get("strategy") else ""))
             console.print(f"  error: {escape(a['error'])}", highlight=False)
             if a.get("diff"):
-                console.print(Syntax(a["diff"], "diff", theme="ansi_dark", background_color="default"))
+                if console.is_terminal:
+                    console.print(Syntax(a["diff"], "diff", theme="ansi_dark", background_color="default"))
+                else:  # piped or captured: every line whole (Syntax would crop at the console width)
+                    console.print(a["diff"].rstrip("\n"), markup=False, highlight=False, crop=False)
             if a.get("explanation"):
                 console.print(f"  {escape(a['explanation'])}")
             for rej in a.get("rejected") or []:

@@ -129,3 +129,16 @@ def test_nothing_to_heal(tmp_path, capsys):
     assert _cli(capsys, "run", str(config))[0] == 0
     code, out, _ = _cli(capsys, "heal", str(config))
     assert code == 0 and "nothing to heal" in out
+
+
+def test_accepting_the_newest_proposal_settles_older_ones_for_the_same_sql(failed_project, capsys):
+    _, first, _ = _proposals(capsys, failed_project, "--node", "clean")
+    _, second, _ = _proposals(capsys, failed_project, "--node", "clean")
+    old_id = next(a["heal_id"] for a in first["attempts"] if a["node"] == "clean")
+    new_id = next(a["heal_id"] for a in second["attempts"] if a["node"] == "clean")
+    assert _cli(capsys, "heal", str(failed_project), "--accept", new_id)[0] == 0
+    code, out, _ = _cli(capsys, "heal", str(failed_project), "--list", "--json")
+    assert old_id not in out and new_id not in out
+    code, out, _ = _cli(capsys, "heal", str(failed_project), "--list", "--all", "--json")
+    statuses = {h["heal_id"]: h["status"] for h in json.loads(out)}
+    assert statuses[old_id] == "superseded" and statuses[new_id] == "accepted"

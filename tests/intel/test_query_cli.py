@@ -68,6 +68,15 @@ def test_table_format_shows_rows_sql_and_who_answered(shop, capsys):
     assert code == 0 and "FROM orders" not in out and "placed" in out
 
 
+def test_table_format_prints_the_whole_sql_when_piped(shop, capsys):
+    """The SQL is what a user copies: it must not be cropped at a pipe's 80 columns."""
+    code, data, _ = query(capsys, "number of orders by status", str(shop), "-e", "dev", "-f", "json")
+    sql = json.loads(data)["sql"]
+    assert len(sql) > 80  # long enough to have been cropped
+    code, out, _ = query(capsys, "number of orders by status", str(shop), "-e", "dev")
+    assert code == 0 and sql in out.splitlines()
+
+
 def test_csv_is_plain_csv_on_stdout(shop, capsys):
     code, out, err = query(capsys, "number of orders by status", str(shop), "-e", "dev", "-f", "csv")
     assert code == 0, err

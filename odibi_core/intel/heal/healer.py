@@ -168,7 +168,7 @@ class AutoHealer:
         item = {"heal_id": heal_id, "round": entry["round"], "status": entry["status"],
                 "location": entry.get("location"), "file": entry.get("file"), "error": entry["error"],
                 "error_class": entry["error_class"], "before": before, "after": after,
-                "diff": sql_diff(before, after, entry.get("location") or "sql") if after else None,
+                "diff": sql_diff(before, after, entry.get("file") or entry.get("location") or "sql") if after else None,
                 "strategy": entry.get("strategy"), "source": entry.get("source"),
                 "explanation": entry.get("explanation"), "validation": entry.get("validation"),
                 "rejected": entry["rejected"][:10]}
