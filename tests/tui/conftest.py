@@ -13,12 +13,24 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Awaitable, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Awaitable, Callable, Iterable, TypeVar
 
 import pytest
 
 HERE = Path(__file__).resolve().parent
 ARTIFACTS = HERE.parents[1] / "test-artifacts" / "snapshots"
+T = TypeVar("T")
+
+
+def in_own_thread(fn: Callable[[], T]) -> T:
+    """Run ``fn`` in a fresh thread and return its result (re-raising its error).
+
+    Textual runs its app with ``asyncio.run``, which refuses to start inside a running event loop;
+    Playwright's sync API (the browser tests, earlier in the same pytest session) keeps one running
+    in the main thread. A thread of our own has no loop, whatever ran before."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="textual-test") as pool:
+        return pool.submit(fn).result()
 
 
 def take_svg(app, *, press: Iterable[str] = (), terminal_size: tuple[int, int] = (80, 24),
@@ -34,7 +46,7 @@ def take_svg(app, *, press: Iterable[str] = (), terminal_size: tuple[int, int] =
         await pilot.pause()
         pilot.app.exit(pilot.app.export_screenshot(title="odibi top"))
 
-    return app.run(headless=True, auto_pilot=auto_pilot, size=terminal_size)
+    return in_own_thread(lambda: app.run(headless=True, auto_pilot=auto_pilot, size=terminal_size))
 
 
 @pytest.fixture

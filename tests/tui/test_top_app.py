@@ -26,6 +26,7 @@ from odibi_core.tui.model import TopModel
 from odibi_core.tui.story import is_console_browser
 from odibi_core.workspace.live import LiveFeed
 from tests.helpers import PEOPLE_CSV, write_project
+from tests.tui.conftest import in_own_thread
 
 UTC = dt.timezone.utc
 NOW = dt.datetime(2026, 11, 3, 10, 0, 45, tzinfo=UTC)
@@ -124,7 +125,7 @@ def drive(app: TopApp, steps) -> None:
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
             await steps(pilot)
-    asyncio.run(go())
+    in_own_thread(lambda: asyncio.run(go()))
 
 
 def shown(app: TopApp) -> list[tuple[str, str]]:
