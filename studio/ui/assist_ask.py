@@ -104,7 +104,7 @@ def show_answer(entry: dict, s: AskSession) -> None:
         if not answer.ok:
             st.warning(answer.error or "cannot answer", icon=":material/help:")
             if answer.sql:
-                st.code(answer.sql, language="sql")
+                st.code(answer.sql, language="sql", wrap_lines=True)
             with st.expander("Tables and columns a question can use", expanded=True):
                 st.markdown(scope_text(s))
             return
@@ -113,7 +113,7 @@ def show_answer(entry: dict, s: AskSession) -> None:
             who = f"the LLM ({s.llm.model})"
         took = f" in {answer.elapsed_s:.2f} s" if answer.elapsed_s is not None else ""
         st.caption(f"Answered by **{who}**{took}." + (f" {answer.explanation}" if answer.explanation else ""))
-        st.code(answer.sql or "", language="sql")
+        st.code(answer.sql or "", language="sql", wrap_lines=True)
         df = _frame(answer)
         st.dataframe(df, hide_index=True, key=f"ask_result_{n}")
         more = " (stopped at 1,000 rows; more match)" if answer.truncated else ""

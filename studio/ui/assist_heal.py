@@ -190,7 +190,7 @@ def proposals(ov: HealOverview) -> None:
             st.markdown("**Error**")
             st.code(h.get("error") or "", language="text", wrap_lines=True)
             st.markdown("**Proposed change**")
-            st.code(h.get("diff") or "", language="diff")
+            st.code(h.get("diff") or "", language="diff", wrap_lines=True)
             if h.get("explanation"):
                 st.caption(h["explanation"])
             if h.get("validation"):
