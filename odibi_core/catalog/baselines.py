@@ -34,8 +34,7 @@ class Baselines:
         self.catalog = catalog
 
     def _exists(self) -> bool:
-        rows = self.catalog._query("SELECT 1 AS ok FROM sqlite_master WHERE type='table' AND name=?", (TABLE,))
-        return bool(rows)
+        return self.catalog.has_table(TABLE)
 
     # --- writes -------------------------------------------------------------------------------
     def pin(self, node: str, run_id: str | None = None, *, pipeline: str | None = None,

@@ -48,7 +48,7 @@ class HealLog:
         self.catalog = catalog
 
     def _exists(self) -> bool:
-        return bool(self.catalog._query("SELECT 1 AS ok FROM sqlite_master WHERE type='table' AND name=?", (TABLE,)))
+        return self.catalog.has_table(TABLE)
 
     # --- writes -------------------------------------------------------------------------------
     def record(self, entry: dict[str, Any]) -> str:

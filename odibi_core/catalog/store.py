@@ -162,6 +162,11 @@ class RunCatalog:
                 out += [0, 0]
         return tuple(out)
 
+    def has_table(self, name: str) -> bool:
+        """Whether ``name`` exists; tables created on first write (baselines, heal log) are asked with this,
+        so reading never creates them."""
+        return bool(self._query("SELECT 1 AS ok FROM sqlite_master WHERE type='table' AND name=?", (name,)))
+
     @property
     def schema_version(self) -> int:
         return int(self._query("SELECT value FROM meta WHERE key='schema_version'")[0]["value"])

@@ -19,10 +19,9 @@ from typing import Optional
 
 import typer
 from rich.markup import escape
-from rich.syntax import Syntax
 from rich.table import Table
 
-from odibi_core.cli.console import console, styled
+from odibi_core.cli.console import console, print_code, styled
 from odibi_core.errors import OdibiError
 
 
@@ -89,10 +88,7 @@ def _print(outcome, apply: bool) -> None:
                           + (f" · {a['strategy']}" if a.get("strategy") else ""))
             console.print(f"  error: {escape(a['error'])}", highlight=False)
             if a.get("diff"):
-                if console.is_terminal:
-                    console.print(Syntax(a["diff"], "diff", theme="ansi_dark", background_color="default"))
-                else:  # piped or captured: every line whole (Syntax would crop at the console width)
-                    console.print(a["diff"].rstrip("\n"), markup=False, highlight=False, crop=False)
+                print_code(a["diff"], "diff")
             if a.get("explanation"):
                 console.print(f"  {escape(a['explanation'])}")
             for rej in a.get("rejected") or []:

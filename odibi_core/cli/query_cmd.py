@@ -15,10 +15,9 @@ from pathlib import Path
 
 import typer
 from rich.markup import escape
-from rich.syntax import Syntax
 from rich.table import Table
 
-from odibi_core.cli.console import console, err_console
+from odibi_core.cli.console import console, err_console, print_code
 
 FORMATS = ("table", "csv", "json")
 
@@ -110,10 +109,7 @@ def _print_table(answer, show_sql: bool) -> None:
     tail = f" (stopped at --max-rows {n}; more rows match)" if answer.truncated else ""
     console.print(f"{n} row{'s' if n != 1 else ''}{tail}", highlight=False)
     if show_sql and answer.sql:
-        if console.is_terminal:
-            console.print(Syntax(answer.sql, "sql", word_wrap=True, background_color="default"))
-        else:  # piped or captured: the whole SQL as plain text (Syntax would crop it at 80 columns)
-            console.print(answer.sql, markup=False, highlight=False, crop=False)
+        print_code(answer.sql, "sql")
     console.print(f"[dim]answered by {escape(_who(answer))}"
                   + (f": {escape(answer.explanation)}" if answer.explanation else "") + "[/]", highlight=False)
 

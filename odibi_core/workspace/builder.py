@@ -9,7 +9,6 @@ error becomes an :class:`Issue` with the key path the Studio maps back to a form
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import uuid
@@ -32,6 +31,7 @@ from odibi_core.runner.user_code import load_user_transforms
 from odibi_core.session import Session
 from odibi_core.templates import create_project, list_templates
 from odibi_core.transformers.registry import TRANSFORMERS, load_builtins
+from odibi_core.workspace.files import write_text_atomic
 from odibi_core.workspace.project import Workspace
 from odibi_core.workspace.yaml_rt import load_plain
 
@@ -167,18 +167,7 @@ def save(ws: Workspace, text: str, env: str | None = None, base: str | None = No
     issues = validate_text(ws, text, env)
     if issues:
         raise InvalidProject(issues)
-    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if target.is_file():
-            shutil.copymode(target, tmp)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return target
+    return write_text_atomic(target, text)
 
 
 # --- new project -----------------------------------------------------------------------------

@@ -10,9 +10,7 @@ would not validate. Files are replaced atomically; nothing is half-written.
 
 from __future__ import annotations
 
-import os
 import re
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,6 +23,8 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 from odibi_core.catalog.heals import OPEN, HealLog
 from odibi_core.config.loader import load_project
 from odibi_core.errors import ConfigError, OdibiError
+from odibi_core.workspace.builder import candidate_file
+from odibi_core.workspace.files import write_text_atomic
 from odibi_core.workspace.project import Workspace
 from odibi_core.workspace.yaml_doc import YamlDoc
 
@@ -100,7 +100,7 @@ def _accept_sql_file(ws: Workspace, heal: dict[str, Any]) -> Path:
     if current.strip() != (heal["before_sql"] or "").strip():
         raise HealConflict(f"{heal['file']} changed since heal {heal['heal_id']} was proposed; run `odibi heal` "
                            "again for a fix of the current SQL")
-    _replace_file(path, heal["after_sql"].rstrip("\n") + "\n")
+    write_text_atomic(path, heal["after_sql"].rstrip("\n") + "\n")
     return path
 
 
@@ -121,7 +121,7 @@ def _accept_yaml(ws: Workspace, heal: dict[str, Any], env: str | None) -> Path:
     doc.edit_node(pipeline, heal["node"], lambda cm: _set_value(cm, keys, heal))
     text = doc.dump()
     _check_still_valid(path, text, ws, env)
-    _replace_file(path, text)
+    write_text_atomic(path, text)
     return path
 
 
@@ -149,30 +149,19 @@ def _set_value(cm: CommentedMap, keys: tuple, heal: dict[str, Any]) -> None:
 
 
 def _check_still_valid(path: Path, text: str, ws: Workspace, env: str | None) -> None:
-    """Load the project with the edited file in place (a temp copy beside it) before replacing it."""
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.heal.yaml")
-    tmp.write_text(text, encoding="utf-8")
+    """Load the project with the edited file in place before replacing it: the project file is
+    checked as a candidate beside it; an imported file is swapped in and restored on failure."""
     try:
         if path == ws.config_file:
-            load_project(tmp, env=env)
+            with candidate_file(ws, text) as candidate:
+                load_project(candidate, env=env)
         else:
             original = path.read_text(encoding="utf-8")
-            _replace_file(path, text)
+            write_text_atomic(path, text)
             try:
                 load_project(ws.config_file, env=env)
             except ConfigError:
-                _replace_file(path, original)
+                write_text_atomic(path, original)
                 raise
     except ConfigError as exc:
         raise HealConflict(f"the project would not validate with heal applied: {exc}") from exc
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _replace_file(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
